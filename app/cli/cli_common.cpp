@@ -1,0 +1,87 @@
+#include "cli_common.h"
+
+#include "model/language_model.h"
+#include "util/resource_paths.h"
+
+#include <QFile>
+
+#include <cstdio>
+#include <iostream>
+
+namespace ns::cli {
+
+void printJson(const nlohmann::json& j) {
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
+
+int fail(const QString& message) {
+    std::fprintf(stderr, "neuronscope-cli: %s\n", message.toUtf8().constData());
+    return 1;
+}
+
+void progressLine(const QString& line) {
+    std::fprintf(stderr, "%s\n", line.toUtf8().constData());
+    std::fflush(stderr);
+}
+
+Command::Command(const QString& description) {
+    parser.setApplicationDescription(description);
+    parser.addHelpOption();
+}
+
+void Command::addValue(const QString& name, const QString& help, const QString& valueName, const QString& def) {
+    QStringList names{name};
+    if (name == QLatin1String("k")) names = QStringList{QStringLiteral("k")};
+    parser.addOption(QCommandLineOption(names, help, valueName, def));
+}
+
+void Command::addFlag(const QString& name, const QString& help) {
+    parser.addOption(QCommandLineOption(QStringList{name}, help));
+}
+
+int Command::parse(const QStringList& args) {
+    if (!parser.parse(args)) return fail(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(parser.helpText().toUtf8().constData(), stdout);
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return fail(QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first()));
+    return -1;
+}
+
+Expected<int> Command::intValue(const QString& name, int min, int max) const {
+    bool ok = false;
+    const int v = parser.value(name).toInt(&ok);
+    if (!ok || v < min || v > max)
+        return makeError(QStringLiteral("--%1 must be a whole number from %2 to %3 (got '%4')")
+                             .arg(name).arg(min).arg(max).arg(parser.value(name)));
+    return v;
+}
+
+void addModelOption(Command& c) {
+    c.addValue(QStringLiteral("model"), QStringLiteral("Model directory in Hugging Face layout (default: the embedded model)."),
+               QStringLiteral("DIR"));
+}
+
+Expected<std::shared_ptr<LanguageModel>> loadModel(const Command& c) {
+    const QString dir = c.isSet(QStringLiteral("model")) ? c.value(QStringLiteral("model")) : defaultModelDir();
+    return LanguageModel::load(dir);
+}
+
+void addTextOptions(Command& c) {
+    c.addValue(QStringLiteral("text"), QStringLiteral("The text to run."), QStringLiteral("S"));
+    c.addValue(QStringLiteral("file"), QStringLiteral("A UTF-8 text file to run."), QStringLiteral("F"));
+}
+
+Expected<std::string> readTextOption(const Command& c) {
+    const bool hasText = c.isSet(QStringLiteral("text")), hasFile = c.isSet(QStringLiteral("file"));
+    if (hasText == hasFile) return makeError(QStringLiteral("give exactly one of --text or --file"));
+    if (hasText) return c.value(QStringLiteral("text")).toStdString();
+    QFile f(c.value(QStringLiteral("file")));
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError(QStringLiteral("%1: cannot open: %2").arg(f.fileName(), f.errorString()));
+    return f.readAll().toStdString();
+}
+
+}  // namespace ns::cli

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "util/expected.h"
+
+#include <QCommandLineParser>
+#include <QString>
+#include <QStringList>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace ns {
+class LanguageModel;
+
+namespace cli {
+
+/// Prints `j` on stdout as one JSON document (invalid UTF-8 can never reach it, but is replaced
+/// rather than thrown on if it did).
+void printJson(const nlohmann::json& j);
+/// Prints "neuronscope-cli: message" on stderr and returns the exit status 1.
+int fail(const QString& message);
+void progressLine(const QString& line);
+
+/// A parser with --help and the command's description; parses `args` or returns an exit code.
+struct Command {
+    QCommandLineParser parser;
+    explicit Command(const QString& description);
+    void addValue(const QString& name, const QString& help, const QString& valueName, const QString& def = {});
+    void addFlag(const QString& name, const QString& help);
+    /// -1 when parsing succeeded, else the exit status to return (help printed or error).
+    int parse(const QStringList& args);
+    QString value(const QString& name) const { return parser.value(name); }
+    bool isSet(const QString& name) const { return parser.isSet(name); }
+    Expected<int> intValue(const QString& name, int min, int max) const;
+};
+
+/// --model DIR (default: the embedded model).
+void addModelOption(Command& c);
+Expected<std::shared_ptr<LanguageModel>> loadModel(const Command& c);
+/// Reads --text S or --file F as UTF-8 bytes.
+void addTextOptions(Command& c);
+Expected<std::string> readTextOption(const Command& c);
+
+}  // namespace cli
+}  // namespace ns

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <QStringList>
+
+namespace ns::cli {
+int runInfo(const QStringList& args);
+int runTokenize(const QStringList& args);
+int runActivations(const QStringList& args);
+int runEval(const QStringList& args);
+int runTrainTokenizer(const QStringList& args);
+int runTrain(const QStringList& args);
+int runMine(const QStringList& args);
+int runTop(const QStringList& args);
+}  // namespace ns::cli

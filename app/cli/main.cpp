@@ -1,0 +1,62 @@
+// neuronscope-cli: the command-line face of the core. Each command parses its options, calls
+// core/, prints JSON on stdout and progress on stderr.
+#include "cli_common.h"
+#include "commands.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+namespace {
+
+struct Entry {
+    std::function<int(const QStringList&)> run;
+    const char* summary;
+};
+
+const std::map<QString, Entry>& commands() {
+    using namespace ns::cli;
+    static const std::map<QString, Entry> table{
+        {QStringLiteral("info"), {runInfo, "the model's configuration"}},
+        {QStringLiteral("tokenize"), {runTokenize, "token ids and token texts of a text"}},
+        {QStringLiteral("activations"), {runActivations, "MLP neuron activations of a layer on a text"}},
+        {QStringLiteral("eval"), {runEval, "mean next-token cross-entropy on a text file"}},
+        {QStringLiteral("train-tokenizer"), {runTrainTokenizer, "train a byte-level BPE tokenizer"}},
+        {QStringLiteral("train"), {runTrain, "train a GPT-2-architecture model (resumable)"}},
+    };
+    return table;
+}
+
+int usage(FILE* out) {
+    std::fprintf(out, "Usage: neuronscope-cli COMMAND [options]   (COMMAND --help for its options)\n\nCommands:\n");
+    for (const auto& [name, e] : commands())
+        std::fprintf(out, "  %-16s %s\n", name.toUtf8().constData(), e.summary);
+    std::fprintf(out, "\nJSON goes to stdout, progress to stderr; errors exit non-zero.\n");
+    return out == stdout ? 0 : 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("neuronscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(NEURONSCOPE_VERSION));
+    const QStringList args = app.arguments();
+    if (args.size() < 2) return usage(stderr);
+    const QString cmd = args.at(1);
+    if (cmd == QLatin1String("--help") || cmd == QLatin1String("-h") || cmd == QLatin1String("help")) return usage(stdout);
+    if (cmd == QLatin1String("--version")) {
+        std::printf("neuronscope-cli %s\n", NEURONSCOPE_VERSION);
+        return 0;
+    }
+    const auto it = commands().find(cmd);
+    if (it == commands().end()) {
+        std::fprintf(stderr, "neuronscope-cli: unknown command '%s'\n\n", cmd.toUtf8().constData());
+        return usage(stderr);
+    }
+    QStringList rest = args.mid(2);
+    rest.prepend(args.at(0) + QLatin1Char(' ') + cmd);
+    return it->second.run(rest);
+}

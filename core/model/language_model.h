@@ -1,0 +1,66 @@
+#pragma once
+
+#include "model/model_config.h"
+#include "model/tap.h"
+#include "tokenizer/bpe_tokenizer.h"
+#include "util/expected.h"
+
+#include <QString>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace ns {
+
+/// A dense float tensor handed across the torch-free API, row-major.
+struct TensorData {
+    std::vector<int64_t> shape;
+    std::vector<float> values;
+    float at(int64_t i, int64_t j, int64_t k) const {
+        return values[static_cast<size_t>((i * shape[1] + j) * shape[2] + k)];
+    }
+};
+
+struct ForwardResult {
+    std::map<Tap, TensorData> taps;
+    TensorData logits;  ///< [B, T, vocab] when asked for
+    int layersRun = 0;  ///< blocks computed: the pass stops at the highest layer needed
+};
+
+/// Sets torch's intra-op threads (0 = number of cores). Torch starts with one thread.
+void setComputeThreads(int threads = 0);
+int computeThreads();
+
+/// A GPT-2-family language model loaded from a Hugging Face directory: config.json,
+/// model.safetensors and the tokenizer files. Thread-safe for concurrent forwards.
+class LanguageModel {
+public:
+    static Expected<std::shared_ptr<LanguageModel>> load(const QString& dir);
+    ~LanguageModel();
+
+    const ModelConfig& config() const;
+    const BpeTokenizer& tokenizer() const;
+    const QString& directory() const;
+    /// SHA-256 over config, weights and tokenizer files: the cache key of this model.
+    const QString& fingerprint() const;
+
+    /// Runs the rows of `batch` (equal lengths, at most n_positions) and returns the taps asked
+    /// for, computing no layer above the highest one needed; logits run every layer.
+    Expected<ForwardResult> forward(const std::vector<std::vector<int>>& batch,
+                                    const std::vector<Tap>& taps, bool logits = false) const;
+
+    /// The neuron activations (post-GELU MLP) of `layer` for each row: [B, T, d_mlp].
+    Expected<TensorData> mlpActivations(const std::vector<std::vector<int>>& batch, int layer) const;
+
+    /// Mean next-token cross-entropy in nats over `ids`, in windows of n_positions.
+    struct Loss { int64_t tokens = 0; double meanNats = 0; };
+    Expected<Loss> loss(const std::vector<int>& ids) const;
+
+private:
+    LanguageModel();
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+}  // namespace ns
