@@ -25,6 +25,8 @@ const std::map<QString, Entry>& commands() {
         {QStringLiteral("eval"), {runEval, "mean next-token cross-entropy on a text file"}},
         {QStringLiteral("train-tokenizer"), {runTrainTokenizer, "train a byte-level BPE tokenizer"}},
         {QStringLiteral("train"), {runTrain, "train a GPT-2-architecture model (resumable)"}},
+        {QStringLiteral("mine"), {runMine, "record every neuron of a layer over a corpus into the cache"}},
+        {QStringLiteral("top"), {runTop, "a neuron's record: top, quantile-bin and random exemplars"}},
     };
     return table;
 }

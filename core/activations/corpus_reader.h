@@ -1,0 +1,36 @@
+#pragma once
+
+#include "tokenizer/bpe_tokenizer.h"
+#include "util/expected.h"
+
+#include <QFile>
+#include <QString>
+
+#include <memory>
+#include <string>
+
+namespace ns {
+
+/// Streams a corpus file document by document: documents are separated by a line holding only
+/// <|endoftext|> (a file without separators is one document). Never holds the whole file.
+class CorpusReader {
+public:
+    static Expected<std::unique_ptr<CorpusReader>> open(const QString& path);
+
+    /// The next document's text, or false at the end.
+    bool next(std::string* document);
+    int64_t documentIndex() const { return m_index; }  ///< of the last document returned
+    qint64 bytesRead() const { return m_file.pos(); }
+    qint64 totalBytes() const { return m_size; }
+
+private:
+    explicit CorpusReader(const QString& path) : m_file(path) {}
+    QFile m_file;
+    qint64 m_size = 0;
+    int64_t m_index = -1;
+};
+
+/// SHA-256 of a file's bytes (hex), read in blocks.
+Expected<QString> hashFile(const QString& path);
+
+}  // namespace ns

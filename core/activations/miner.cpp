@@ -1,0 +1,159 @@
+#include "activations/miner.h"
+
+#include "activations/corpus_reader.h"
+#include "activations/neuron_accumulator.h"
+#include "model/half_float.h"
+#include "model/language_model.h"
+
+#include <QElapsedTimer>
+
+#include <algorithm>
+#include <map>
+
+namespace ns {
+namespace {
+
+constexpr size_t kMinTail = 8;
+
+uint64_t splitmix(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/// The random windows every neuron shares: the R windows of smallest key, with all neurons'
+/// activations (half precision), replaced as smaller keys arrive.
+struct RandomWindows {
+    struct Slot {
+        std::shared_ptr<const TokenWindow> window;
+        std::vector<uint16_t> acts;  // [neuron][token]
+        int length = 0;
+    };
+    std::map<uint64_t, Slot> slots;  // by key
+    size_t capacity = 0;
+
+    bool wants(uint64_t key) const {
+        return slots.size() < capacity || (!slots.empty() && key < slots.rbegin()->first);
+    }
+    void add(uint64_t key, Slot slot) {
+        slots.emplace(key, std::move(slot));
+        if (slots.size() > capacity) slots.erase(std::prev(slots.end()));
+    }
+};
+
+}  // namespace
+
+QString MineOptions::key() const {
+    return QStringLiteral("w%1-k%2-q%3x%4-r%5-h%6-s%7")
+        .arg(windowTokens).arg(topK).arg(quantileBins).arg(perBin).arg(randomCount).arg(histogramBins).arg(seed);
+}
+
+Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corpusPath, const MineOptions& o,
+                                 const std::function<bool(const MiningProgress&)>& progress) {
+    const ModelConfig& cfg = model.config();
+    if (o.layer < 0 || o.layer >= cfg.nLayer)
+        return makeError(QStringLiteral("layer %1 is out of range: the model has layers 0..%2").arg(o.layer).arg(cfg.nLayer - 1));
+    if (o.windowTokens < 2 || o.windowTokens > cfg.nPositions)
+        return makeError(QStringLiteral("window length %1 must be from 2 to the model's context (%2)").arg(o.windowTokens).arg(cfg.nPositions));
+    if (o.topK < 1 || o.batchSize < 1 || o.quantileBins < 1 || o.perBin < 0 || o.randomCount < 0 || o.histogramBins < 2 ||
+        o.histogramBins % 2)
+        return makeError(QStringLiteral("mining options out of range (k, batch and bins must be positive; histogram bins even)"));
+    auto reader = CorpusReader::open(corpusPath);
+    if (!reader) return Error{reader.error()};
+
+    const int N = cfg.nInner;
+    std::vector<NeuronAccumulator> acc(static_cast<size_t>(N), NeuronAccumulator(o));
+    RandomWindows random;
+    random.capacity = static_cast<size_t>(o.randomCount);
+    LayerRecords out;
+    out.layer = o.layer;
+    QElapsedTimer timer;
+    timer.start();
+
+    std::vector<std::shared_ptr<const TokenWindow>> pending;
+    std::vector<float> perNeuron;  // [neuron][token] for one window
+    const BpeTokenizer& tok = model.tokenizer();
+
+    auto runBatch = [&]() -> Expected<void> {
+        if (pending.empty()) return {};
+        size_t T = 0;
+        for (const auto& w : pending) T = std::max(T, w->tokens.size());
+        // Right padding is harmless: causal attention keeps it out of earlier positions.
+        std::vector<std::vector<int>> batch;
+        for (const auto& w : pending) {
+            auto row = w->tokens;
+            row.resize(T, 0);
+            batch.push_back(std::move(row));
+        }
+        auto acts = model.mlpActivations(batch, o.layer);
+        if (!acts) return Error{acts.error()};
+        for (size_t b = 0; b < pending.size(); ++b) {
+            const auto& w = pending[b];
+            const int len = static_cast<int>(w->tokens.size());
+            perNeuron.resize(static_cast<size_t>(N) * len);
+            const float* base = acts->values.data() + b * T * N;
+            for (int t = 0; t < len; ++t)
+                for (int n = 0; n < N; ++n) perNeuron[static_cast<size_t>(n) * len + t] = base[static_cast<size_t>(t) * N + n];
+            const uint64_t windowKey = splitmix(o.seed ^ splitmix(static_cast<uint64_t>(w->id)));
+            for (int n = 0; n < N; ++n)
+                acc[static_cast<size_t>(n)].add(w, perNeuron.data() + static_cast<size_t>(n) * len, len,
+                                                 splitmix(windowKey + static_cast<uint64_t>(n)));
+            const uint64_t randomKey = splitmix(windowKey ^ 0x5EED5EED5EED5EEDull);
+            if (random.wants(randomKey)) {
+                RandomWindows::Slot slot{w, std::vector<uint16_t>(perNeuron.size()), len};
+                for (size_t i = 0; i < perNeuron.size(); ++i) slot.acts[i] = floatToHalf(perNeuron[i]);
+                random.add(randomKey, std::move(slot));
+            }
+            out.tokens += len;
+        }
+        out.windows += static_cast<int64_t>(pending.size());
+        pending.clear();
+        if (progress && !progress({(*reader)->bytesRead(), (*reader)->totalBytes(), out.tokens, out.windows}))
+            return makeError(QStringLiteral("mining cancelled"));
+        return {};
+    };
+
+    std::string doc;
+    int64_t nextId = 0;
+    while ((*reader)->next(&doc)) {
+        const std::vector<int> ids = tok.encode(doc);
+        const size_t W = static_cast<size_t>(o.windowTokens);
+        for (size_t start = 0; start < ids.size(); start += W) {
+            // A document's last few tokens (under kMinTail) make no useful exemplar of their own.
+            if (start > 0 && ids.size() - start < kMinTail) break;
+            auto w = std::make_shared<TokenWindow>();
+            w->id = nextId++;
+            w->document = (*reader)->documentIndex();
+            w->offset = static_cast<int64_t>(start);
+            w->tokens.assign(ids.begin() + start, ids.begin() + std::min(ids.size(), start + o.windowTokens));
+            pending.push_back(std::move(w));
+            if (static_cast<int>(pending.size()) == o.batchSize)
+                if (auto r = runBatch(); !r) return Error{r.error()};
+        }
+    }
+    if (auto r = runBatch(); !r) return Error{r.error()};
+    if (out.windows == 0) return makeError(QStringLiteral("%1: the corpus holds no text").arg(corpusPath));
+    out.documents = (*reader)->documentIndex() + 1;
+
+    out.neurons.reserve(static_cast<size_t>(N));
+    for (int n = 0; n < N; ++n) {
+        NeuronRecord r = acc[static_cast<size_t>(n)].finish(o.layer, n, o);
+        for (const auto& [key, slot] : random.slots) {
+            Exemplar e;
+            e.window = slot.window;
+            e.activations.resize(static_cast<size_t>(slot.length));
+            for (int t = 0; t < slot.length; ++t) e.activations[t] = halfToFloat(slot.acts[static_cast<size_t>(n) * slot.length + t]);
+            const auto it = std::max_element(e.activations.begin(), e.activations.end());
+            e.max = *it;
+            e.maxIndex = static_cast<int>(it - e.activations.begin());
+            r.random.push_back(std::move(e));
+        }
+        std::sort(r.random.begin(), r.random.end(), [](const auto& a, const auto& b) { return a.window->id < b.window->id; });
+        out.neurons.push_back(std::move(r));
+    }
+    out.seconds = timer.elapsed() / 1000.0;
+    return out;
+}
+
+}  // namespace ns

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "activations/neuron_record.h"
+#include "util/expected.h"
+
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+namespace ns {
+
+class LanguageModel;
+
+struct MineOptions {
+    int layer = 0;
+    int windowTokens = 64;   ///< exemplar length; documents are cut into windows of this size
+                             ///< (a short document is one window; a tail under 8 tokens is left out)
+    int batchSize = 32;      ///< windows per forward pass
+    int topK = 20;
+    int quantileBins = 5;    ///< bins of the window maxima over (0, max]
+    int perBin = 5;          ///< windows sampled per bin
+    int randomCount = 20;    ///< random windows, the same for every neuron
+    int histogramBins = 64;
+    uint64_t seed = 0;
+    /// The options that change results, as a stable text (part of the cache key).
+    QString key() const;
+};
+
+struct MiningProgress {
+    qint64 bytesDone = 0;
+    qint64 bytesTotal = 0;
+    int64_t tokens = 0;
+    int64_t windows = 0;
+};
+
+struct LayerRecords {
+    int layer = 0;
+    int64_t tokens = 0;
+    int64_t windows = 0;
+    int64_t documents = 0;
+    double seconds = 0;
+    std::vector<NeuronRecord> neurons;
+};
+
+/// Records every neuron of one layer in a single pass over the corpus (batched forward passes
+/// that stop at the layer, no gradients). `progress` may return false to cancel; the result is
+/// deterministic for a seed.
+Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corpusPath,
+                                 const MineOptions& options,
+                                 const std::function<bool(const MiningProgress&)>& progress = {});
+
+}  // namespace ns

@@ -1,0 +1,180 @@
+#include "activations/neuron_accumulator.h"
+
+#include "activations/miner.h"
+#include "model/half_float.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ns {
+namespace {
+
+constexpr double kHistLow = -0.25;  // below GELU's minimum (about -0.17); lower values land in bin 0
+constexpr int kFinePerCoarse = 4;
+
+bool topLess(const StoredExemplar& a, const StoredExemplar& b) {  // "a ranks below b"
+    return a.max != b.max ? a.max < b.max : a.window->id > b.window->id;
+}
+// std heap functions keep the largest first; we want the weakest exemplar at the front.
+bool heapCmp(const StoredExemplar& a, const StoredExemplar& b) { return topLess(b, a); }
+
+void keepSmallestKeys(std::vector<StoredExemplar>* v, size_t n) {
+    if (v->size() <= n) return;
+    std::nth_element(v->begin(), v->begin() + n, v->end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    v->resize(n);
+}
+
+Exemplar expand(const StoredExemplar& s) {
+    Exemplar e;
+    e.window = s.window;
+    e.activations.resize(s.activations.size());
+    for (size_t i = 0; i < s.activations.size(); ++i) e.activations[i] = halfToFloat(s.activations[i]);
+    e.max = s.max;
+    e.maxIndex = static_cast<int>(std::max_element(e.activations.begin(), e.activations.end()) - e.activations.begin());
+    return e;
+}
+
+}  // namespace
+
+NeuronAccumulator::NeuronAccumulator(const MineOptions& o)
+    : m_topK(o.topK), m_perBin(o.perBin),
+      m_levels(static_cast<size_t>(o.quantileBins * kFinePerCoarse)),
+      m_levelCounts(static_cast<size_t>(o.quantileBins * kFinePerCoarse), 0),
+      m_histWidth(1.0 / o.histogramBins), m_hist(static_cast<size_t>(o.histogramBins), 0) {}
+
+void NeuronAccumulator::growLevelRange(double value) {
+    if (m_levelTop == 0) {
+        m_levelTop = std::exp2(std::ceil(std::log2(value)));
+        return;
+    }
+    const size_t F = m_levels.size();
+    while (value > m_levelTop) {
+        for (size_t j = 0; j < F / 2; ++j) {
+            auto merged = std::move(m_levels[2 * j]);
+            for (auto& e : m_levels[2 * j + 1]) merged.push_back(std::move(e));
+            keepSmallestKeys(&merged, static_cast<size_t>(m_perBin));
+            m_levels[j] = std::move(merged);
+            m_levelCounts[j] = m_levelCounts[2 * j] + m_levelCounts[2 * j + 1];
+        }
+        for (size_t j = F / 2; j < F; ++j) {
+            m_levels[j].clear();
+            m_levelCounts[j] = 0;
+        }
+        m_levelTop *= 2;
+    }
+}
+
+void NeuronAccumulator::growHistogramRange(double value) {
+    const size_t N = m_hist.size();
+    while (value >= kHistLow + m_histWidth * N) {
+        for (size_t i = 0; i < N / 2; ++i) m_hist[i] = m_hist[2 * i] + m_hist[2 * i + 1];
+        std::fill(m_hist.begin() + N / 2, m_hist.end(), 0);
+        m_histWidth *= 2;
+    }
+}
+
+void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, const float* acts, int length,
+                            uint64_t key) {
+    float wmax = acts[0];
+    for (int t = 0; t < length; ++t) {
+        const float a = acts[t];
+        wmax = std::max(wmax, a);
+        m_sum += a;
+        m_sumSq += double(a) * a;
+        if (m_tokens == 0 || a < m_min) m_min = a;
+        if (m_tokens == 0 || a > m_max) m_max = a;
+        ++m_tokens;
+        m_positive += a > 0;
+        if (a >= kHistLow + m_histWidth * m_hist.size()) growHistogramRange(a);
+        const auto bin = static_cast<int64_t>(std::floor((a - kHistLow) / m_histWidth));
+        ++m_hist[static_cast<size_t>(std::clamp<int64_t>(bin, 0, static_cast<int64_t>(m_hist.size()) - 1))];
+    }
+    auto store = [&]() {
+        StoredExemplar s;
+        s.window = window;
+        s.activations.resize(static_cast<size_t>(length));
+        for (int t = 0; t < length; ++t) s.activations[t] = floatToHalf(acts[t]);
+        s.max = wmax;
+        s.key = key;
+        return s;
+    };
+    // Top-k by window maximum.
+    if (static_cast<int>(m_top.size()) < m_topK) {
+        m_top.push_back(store());
+        std::push_heap(m_top.begin(), m_top.end(), heapCmp);
+    } else if (m_topK > 0 && wmax > m_top.front().max) {
+        std::pop_heap(m_top.begin(), m_top.end(), heapCmp);
+        m_top.back() = store();
+        std::push_heap(m_top.begin(), m_top.end(), heapCmp);
+    }
+    // Level bins of positive window maxima.
+    if (wmax <= 0 || m_levels.empty()) return;
+    if (wmax > m_levelTop) growLevelRange(wmax);
+    const double width = m_levelTop / m_levels.size();
+    const auto j = static_cast<size_t>(std::clamp<int64_t>(static_cast<int64_t>(std::ceil(wmax / width)) - 1, 0,
+                                                           static_cast<int64_t>(m_levels.size()) - 1));
+    ++m_levelCounts[j];
+    auto& bin = m_levels[j];
+    if (static_cast<int>(bin.size()) < m_perBin) {
+        bin.push_back(store());
+    } else {
+        auto worst = std::max_element(bin.begin(), bin.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+        if (key < worst->key) *worst = store();
+    }
+}
+
+NeuronRecord NeuronAccumulator::finish(int layer, int neuron, const MineOptions& o) const {
+    NeuronRecord r;
+    r.layer = layer;
+    r.neuron = neuron;
+    auto top = m_top;
+    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return topLess(b, a); });
+    std::vector<int64_t> topIds;
+    for (const auto& s : top) {
+        r.top.push_back(expand(s));
+        topIds.push_back(s.window->id);
+    }
+
+    const double M = top.empty() ? 0.0 : top.front().max;  // the largest window maximum
+    if (M > 0 && m_levelTop > 0) {
+        const int B = o.quantileBins;
+        const double fine = m_levelTop / m_levels.size();
+        std::vector<QuantileBin> bins(static_cast<size_t>(B));
+        std::vector<std::vector<StoredExemplar>> pools(static_cast<size_t>(B));
+        std::vector<bool> used(static_cast<size_t>(B), false);
+        for (size_t j = 0; j < m_levels.size(); ++j) {
+            const double lo = j * fine, hi = (j + 1) * fine;
+            if (lo >= M) break;
+            const int b = std::min(B - 1, static_cast<int>(((lo + hi) / 2) / (M / B)));
+            auto& bin = bins[static_cast<size_t>(b)];
+            if (!used[static_cast<size_t>(b)]) bin.low = lo;
+            used[static_cast<size_t>(b)] = true;
+            bin.high = std::min(hi, M);
+            bin.population += m_levelCounts[j];
+            for (const auto& s : m_levels[j])
+                if (std::find(topIds.begin(), topIds.end(), s.window->id) == topIds.end()) pools[b].push_back(s);
+        }
+        for (int b = 0; b < B; ++b) {
+            if (!used[static_cast<size_t>(b)]) continue;
+            auto pool = pools[static_cast<size_t>(b)];
+            keepSmallestKeys(&pool, static_cast<size_t>(o.perBin));
+            std::sort(pool.begin(), pool.end(), [](const auto& a, const auto& c) { return a.window->id < c.window->id; });
+            for (const auto& s : pool) bins[static_cast<size_t>(b)].exemplars.push_back(expand(s));
+            r.quantiles.push_back(std::move(bins[static_cast<size_t>(b)]));
+        }
+    }
+
+    for (size_t i = 0; i <= m_hist.size(); ++i) r.histogram.edges.push_back(kHistLow + m_histWidth * i);
+    r.histogram.counts = m_hist;
+    r.stats.tokens = m_tokens;
+    if (m_tokens > 0) {
+        r.stats.mean = m_sum / m_tokens;
+        r.stats.std = std::sqrt(std::max(0.0, m_sumSq / m_tokens - r.stats.mean * r.stats.mean));
+        r.stats.min = m_min;
+        r.stats.max = m_max;
+        r.stats.firingRate = double(m_positive) / m_tokens;
+    }
+    return r;
+}
+
+}  // namespace ns

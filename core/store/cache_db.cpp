@@ -1,0 +1,196 @@
+#include "store/cache_db.h"
+
+#include "store/record_codec.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+#include <QVariant>
+
+#include <atomic>
+#include <functional>
+
+namespace ns {
+namespace {
+
+constexpr int kApplicationId = 0x4E53434F;  // "NSCO": marks the file as NeuronScope's
+
+std::atomic<int> g_connections{0};
+
+// Each entry upgrades the schema from version i to i + 1; run inside one transaction.
+const std::vector<std::vector<const char*>>& migrations() {
+    static const std::vector<std::vector<const char*>> steps = {
+        {  // 0 -> 1: mined layers and their neuron records
+            "CREATE TABLE mined_layers ("
+            " id INTEGER PRIMARY KEY, model_hash TEXT NOT NULL, corpus_hash TEXT NOT NULL,"
+            " layer INTEGER NOT NULL, options TEXT NOT NULL, model_dir TEXT, corpus_path TEXT,"
+            " tokens INTEGER, windows INTEGER, documents INTEGER, seconds REAL, created_at TEXT,"
+            " UNIQUE (model_hash, corpus_hash, layer, options))",
+            "CREATE TABLE neuron_records ("
+            " layer_id INTEGER NOT NULL REFERENCES mined_layers(id) ON DELETE CASCADE,"
+            " neuron INTEGER NOT NULL, max_activation REAL, mean REAL, std REAL, firing_rate REAL,"
+            " record BLOB NOT NULL, PRIMARY KEY (layer_id, neuron))",
+        },
+    };
+    return steps;
+}
+
+}  // namespace
+
+CacheDb::~CacheDb() {
+    { QSqlDatabase::database(m_connection, false).close(); }
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+Expected<std::unique_ptr<CacheDb>> CacheDb::open(const QString& path) {
+    std::unique_ptr<CacheDb> db(new CacheDb());
+    db->m_path = path;
+    db->m_connection = QStringLiteral("ns-cache-%1").arg(g_connections.fetch_add(1));
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath()))
+        return makeError(QStringLiteral("%1: cannot create the cache directory").arg(info.absolutePath()));
+    {
+        QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), db->m_connection);
+        sql.setDatabaseName(path);
+        if (!sql.open()) return makeError(QStringLiteral("%1: cannot open the cache: %2").arg(path, sql.lastError().text()));
+    }
+    if (auto r = db->prepare(); !r) return Error{r.error()};
+    return db;
+}
+
+Expected<void> CacheDb::prepare() {
+    QSqlDatabase sql = QSqlDatabase::database(m_connection);
+    QSqlQuery q(sql);
+    auto fail = [&](const QString& what) {
+        return makeError(QStringLiteral("%1: %2. The file is left untouched; move it away or choose another cache file (--db).")
+                             .arg(m_path, what));
+    };
+    if (!q.exec(QStringLiteral("PRAGMA application_id")) || !q.next())
+        return fail(QStringLiteral("not a readable SQLite database (%1)").arg(q.lastError().text()));
+    const int appId = q.value(0).toInt();
+    q.exec(QStringLiteral("PRAGMA user_version"));
+    q.next();
+    const int version = q.value(0).toInt();
+    q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"));
+    q.next();
+    const int objects = q.value(0).toInt();
+    const bool fresh = objects == 0 && appId == 0 && version == 0;
+    if (!fresh && appId != kApplicationId) return fail(QStringLiteral("this SQLite database is not a NeuronScope cache"));
+    if (version > kSchemaVersion)
+        return fail(QStringLiteral("the cache was written by a newer NeuronScope (schema %1; this version reads up to %2)")
+                        .arg(version).arg(kSchemaVersion));
+    if (!fresh) {
+        if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next() || q.value(0).toString() != QLatin1String("ok"))
+            return fail(QStringLiteral("the database is damaged (%1)")
+                            .arg(q.isValid() ? q.value(0).toString() : q.lastError().text()));
+    }
+    q.exec(QStringLiteral("PRAGMA journal_mode=WAL"));
+    q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+    q.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
+    if (version == kSchemaVersion) return {};
+
+    if (!sql.transaction()) return fail(QStringLiteral("cannot start a transaction: ") + sql.lastError().text());
+    for (int v = version; v < kSchemaVersion; ++v) {
+        for (const char* stmt : migrations()[static_cast<size_t>(v)]) {
+            if (!q.exec(QString::fromLatin1(stmt))) {
+                const QString err = q.lastError().text();
+                sql.rollback();
+                return fail(QStringLiteral("schema upgrade to version %1 failed: %2").arg(v + 1).arg(err));
+            }
+        }
+    }
+    q.exec(QStringLiteral("PRAGMA application_id = %1").arg(kApplicationId));
+    q.exec(QStringLiteral("PRAGMA user_version = %1").arg(kSchemaVersion));
+    if (!sql.commit()) return fail(QStringLiteral("cannot write the schema: ") + sql.lastError().text());
+    return {};
+}
+
+Expected<std::optional<MinedLayerInfo>> CacheDb::findLayer(const LayerKey& key) {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT id, tokens, windows, documents, seconds, created_at FROM mined_layers "
+                             "WHERE model_hash = ? AND corpus_hash = ? AND layer = ? AND options = ?"));
+    q.addBindValue(key.modelHash);
+    q.addBindValue(key.corpusHash);
+    q.addBindValue(key.layer);
+    q.addBindValue(key.options);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
+    if (!q.next()) return std::optional<MinedLayerInfo>{};
+    MinedLayerInfo info;
+    info.id = q.value(0).toLongLong();
+    info.tokens = q.value(1).toLongLong();
+    info.windows = q.value(2).toLongLong();
+    info.documents = q.value(3).toLongLong();
+    info.seconds = q.value(4).toDouble();
+    info.createdAt = q.value(5).toString();
+    return std::optional<MinedLayerInfo>(info);
+}
+
+Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& records, const QString& modelDir,
+                                      const QString& corpusPath) {
+    QSqlDatabase sql = QSqlDatabase::database(m_connection);
+    auto fail = [&](const QSqlQuery& q) {
+        const QString err = q.lastError().text();
+        sql.rollback();
+        return makeError(QStringLiteral("%1: cannot write the cache: %2").arg(m_path, err));
+    };
+    if (!sql.transaction()) return makeError(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, sql.lastError().text()));
+    QSqlQuery q(sql);
+    q.prepare(QStringLiteral("DELETE FROM mined_layers WHERE model_hash = ? AND corpus_hash = ? AND layer = ? AND options = ?"));
+    for (const QVariant& v : {QVariant(key.modelHash), QVariant(key.corpusHash), QVariant(key.layer), QVariant(key.options)})
+        q.addBindValue(v);
+    if (!q.exec()) return fail(q);
+    q.prepare(QStringLiteral("INSERT INTO mined_layers (model_hash, corpus_hash, layer, options, model_dir, corpus_path,"
+                             " tokens, windows, documents, seconds, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+    for (const QVariant& v : {QVariant(key.modelHash), QVariant(key.corpusHash), QVariant(key.layer), QVariant(key.options),
+                              QVariant(modelDir), QVariant(corpusPath), QVariant(qint64(records.tokens)),
+                              QVariant(qint64(records.windows)), QVariant(qint64(records.documents)),
+                              QVariant(records.seconds), QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODate))})
+        q.addBindValue(v);
+    if (!q.exec()) return fail(q);
+    const int64_t layerId = q.lastInsertId().toLongLong();
+    q.prepare(QStringLiteral("INSERT INTO neuron_records (layer_id, neuron, max_activation, mean, std, firing_rate, record)"
+                             " VALUES (?,?,?,?,?,?,?)"));
+    for (const NeuronRecord& r : records.neurons) {
+        q.addBindValue(qint64(layerId));
+        q.addBindValue(r.neuron);
+        q.addBindValue(r.stats.max);
+        q.addBindValue(r.stats.mean);
+        q.addBindValue(r.stats.std);
+        q.addBindValue(r.stats.firingRate);
+        q.addBindValue(encodeRecord(r));
+        if (!q.exec()) return fail(q);
+    }
+    if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, sql.lastError().text()));
+    return layerId;
+}
+
+Expected<NeuronRecord> CacheDb::loadNeuron(int64_t layerId, int neuron) {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT record FROM neuron_records WHERE layer_id = ? AND neuron = ?"));
+    q.addBindValue(qint64(layerId));
+    q.addBindValue(neuron);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
+    if (!q.next()) return makeError(QStringLiteral("%1: neuron %2 is not in the cached layer").arg(m_path).arg(neuron));
+    auto r = decodeRecord(q.value(0).toByteArray());
+    if (!r) return makeError(QStringLiteral("%1: %2").arg(m_path, r.error()));
+    return r;
+}
+
+Expected<std::vector<NeuronSummary>> CacheDb::neuronSummaries(int64_t layerId) {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT neuron, max_activation, mean, std, firing_rate FROM neuron_records"
+                             " WHERE layer_id = ? ORDER BY neuron"));
+    q.addBindValue(qint64(layerId));
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
+    std::vector<NeuronSummary> out;
+    while (q.next())
+        out.push_back({q.value(0).toInt(), q.value(1).toDouble(), q.value(2).toDouble(), q.value(3).toDouble(), q.value(4).toDouble()});
+    return out;
+}
+
+}  // namespace ns

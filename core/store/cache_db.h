@@ -1,0 +1,68 @@
+#pragma once
+
+#include "activations/miner.h"
+#include "activations/neuron_record.h"
+#include "util/expected.h"
+
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace ns {
+
+/// What identifies a mined layer: the model's files, the corpus's bytes, the layer and the
+/// mining options.
+struct LayerKey {
+    QString modelHash;
+    QString corpusHash;
+    int layer = 0;
+    QString options;
+};
+
+struct MinedLayerInfo {
+    int64_t id = 0;
+    int64_t tokens = 0;
+    int64_t windows = 0;
+    int64_t documents = 0;
+    double seconds = 0;
+    QString createdAt;
+};
+
+struct NeuronSummary {
+    int neuron = 0;
+    double maxActivation = 0;
+    double mean = 0;
+    double std = 0;
+    double firingRate = 0;
+};
+
+/// The SQLite cache: WAL, a schema version with migrations, writes in transactions. A file
+/// that is not a NeuronScope cache, is damaged, or comes from a newer schema is refused with a
+/// clear error and never overwritten. Use an instance on the thread that opened it.
+class CacheDb {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    static Expected<std::unique_ptr<CacheDb>> open(const QString& path);
+    ~CacheDb();
+    CacheDb(const CacheDb&) = delete;
+    CacheDb& operator=(const CacheDb&) = delete;
+
+    const QString& path() const { return m_path; }
+    Expected<std::optional<MinedLayerInfo>> findLayer(const LayerKey& key);
+    /// Stores a whole layer in one transaction (replacing an older entry with the same key).
+    Expected<int64_t> storeLayer(const LayerKey& key, const LayerRecords& records,
+                                 const QString& modelDir, const QString& corpusPath);
+    Expected<NeuronRecord> loadNeuron(int64_t layerId, int neuron);
+    Expected<std::vector<NeuronSummary>> neuronSummaries(int64_t layerId);
+
+private:
+    CacheDb() = default;
+    Expected<void> prepare();
+    QString m_path;
+    QString m_connection;
+};
+
+}  // namespace ns

@@ -1,0 +1,172 @@
+#include "activations/miner.h"
+#include "model/language_model.h"
+#include "store/cache_db.h"
+#include "store/mined_layers.h"
+#include "store/record_codec.h"
+
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace ns;
+
+class TestCacheDb final : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString m_corpus;
+    std::shared_ptr<LanguageModel> m_model;
+
+    MineOptions options() const {
+        MineOptions o;
+        o.layer = 0;
+        o.windowTokens = 16;
+        o.topK = 4;
+        return o;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        auto m = LanguageModel::load(QStringLiteral(NS_TEST_DATA_DIR "/tiny_gpt2_f32"));
+        QVERIFY(m.ok());
+        m_model = *m;
+        QFile src(QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"));
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        m_corpus = m_dir.filePath(QStringLiteral("corpus.txt"));
+        QFile dst(m_corpus);
+        QVERIFY(dst.open(QIODevice::WriteOnly));
+        dst.write(src.read(6000));
+    }
+
+    void recordRoundTrip() {
+        auto mined = mineLayer(*m_model, m_corpus, options());
+        QVERIFY(mined.ok());
+        const NeuronRecord& r = mined->neurons[5];
+        auto back = decodeRecord(encodeRecord(r));
+        QVERIFY(back.ok());
+        QCOMPARE(back->neuron, 5);
+        QCOMPARE(back->top.size(), r.top.size());
+        QCOMPARE(back->top[0].window->tokens, r.top[0].window->tokens);
+        QCOMPARE(back->top[0].activations, r.top[0].activations);
+        QCOMPARE(back->quantiles.size(), r.quantiles.size());
+        QCOMPARE(back->random.size(), r.random.size());
+        QCOMPARE(back->histogram.counts, r.histogram.counts);
+        QVERIFY(!decodeRecord(QByteArray("garbage")).ok());
+    }
+
+    void minesOnceThenLoadsFromCache() {
+        const QString path = m_dir.filePath(QStringLiteral("cache.sqlite"));
+        int progressCalls = 0;
+        {
+            auto db = CacheDb::open(path);
+            QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error()));
+            auto first = obtainMinedLayer(**db, *m_model, m_corpus, options(), [&](const MiningProgress&) {
+                ++progressCalls;
+                return true;
+            });
+            QVERIFY(first.ok());
+            QVERIFY(!first->fromCache);
+            QVERIFY(progressCalls > 0);
+        }
+        // Reopened: loaded from the cache, the miner never runs.
+        auto db = CacheDb::open(path);
+        QVERIFY(db.ok());
+        progressCalls = 0;
+        auto again = obtainMinedLayer(**db, *m_model, m_corpus, options(), [&](const MiningProgress&) {
+            ++progressCalls;
+            return true;
+        });
+        QVERIFY(again.ok());
+        QVERIFY(again->fromCache);
+        QCOMPARE(progressCalls, 0);
+        auto summaries = (*db)->neuronSummaries(again->layerId);
+        QVERIFY(summaries.ok());
+        QCOMPARE(summaries->size(), size_t(64));
+        auto rec = (*db)->loadNeuron(again->layerId, 7);
+        QVERIFY(rec.ok());
+        QCOMPARE(rec->neuron, 7);
+        QVERIFY(!(*db)->loadNeuron(again->layerId, 640).ok());
+        // Another layer or other options are other keys.
+        MineOptions other = options();
+        other.layer = 1;
+        auto l1 = obtainMinedLayer(**db, *m_model, m_corpus, other);
+        QVERIFY(l1.ok());
+        QVERIFY(!l1->fromCache);
+        QVERIFY(l1->layerId != again->layerId);
+    }
+
+    void walAndSchemaVersion() {
+        const QString path = m_dir.filePath(QStringLiteral("wal.sqlite"));
+        { QVERIFY(CacheDb::open(path).ok()); }
+        QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("probe"));
+        sql.setDatabaseName(path);
+        QVERIFY(sql.open());
+        {
+            QSqlQuery q(sql);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+            QCOMPARE(q.value(0).toInt(), CacheDb::kSchemaVersion);
+        }
+        sql.close();
+        sql = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("probe"));
+    }
+
+    void refusesBadFiles_data() {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("fragment");
+        QTest::newRow("not a database") << 0 << QStringLiteral("not a readable SQLite database");
+        QTest::newRow("newer schema") << 1 << QStringLiteral("newer NeuronScope");
+        QTest::newRow("someone else's database") << 2 << QStringLiteral("not a NeuronScope cache");
+        QTest::newRow("truncated database") << 3 << QStringLiteral("untouched");
+    }
+    void refusesBadFiles() {
+        QFETCH(int, kind);
+        QFETCH(QString, fragment);
+        const QString path = m_dir.filePath(QStringLiteral("bad-%1.sqlite").arg(kind));
+        if (kind == 0) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(4096, 'x'));
+        } else {
+            if (kind != 2) {
+                auto db = CacheDb::open(path);
+                QVERIFY(db.ok());
+                if (kind == 3) QVERIFY(obtainMinedLayer(**db, *m_model, m_corpus, options()).ok());
+            }
+            {
+                QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("edit"));
+                sql.setDatabaseName(path);
+                QVERIFY(sql.open());
+                QSqlQuery q(sql);
+                if (kind == 1) QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 99")));
+                if (kind == 2) QVERIFY(q.exec(QStringLiteral("CREATE TABLE notes (x TEXT)")));
+                if (kind == 3) QVERIFY(q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")));
+                q.finish();
+                sql.close();
+            }
+            QSqlDatabase::removeDatabase(QStringLiteral("edit"));
+            if (kind == 3) {  // cut the file in the middle of its pages
+                QFile f(path);
+                const qint64 size = f.size();
+                QVERIFY(f.resize(size / 2));
+            }
+        }
+        QFile before(path);
+        QVERIFY(before.open(QIODevice::ReadOnly));
+        const QByteArray bytes = before.readAll();
+        before.close();
+        auto db = CacheDb::open(path);
+        QVERIFY(!db.ok());
+        QVERIFY2(db.error().contains(fragment), qPrintable(db.error()));
+        QVERIFY(db.error().contains(path));
+        QFile after(path);
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        QCOMPARE(after.readAll(), bytes);  // never overwritten
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCacheDb)
+#include "test_cache_db.moc"
