@@ -78,9 +78,12 @@ Expected<std::string> readTextOption(const Command& c) {
     const bool hasText = c.isSet(QStringLiteral("text")), hasFile = c.isSet(QStringLiteral("file"));
     if (hasText == hasFile) return makeError(QStringLiteral("give exactly one of --text or --file"));
     if (hasText) return c.value(QStringLiteral("text")).toStdString();
-    QFile f(c.value(QStringLiteral("file")));
-    if (!f.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("%1: cannot open: %2").arg(f.fileName(), f.errorString()));
+    return readFileBytes(c.value(QStringLiteral("file")));
+}
+
+Expected<std::string> readFileBytes(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
     return f.readAll().toStdString();
 }
 

@@ -41,6 +41,8 @@ Expected<std::shared_ptr<LanguageModel>> loadModel(const Command& c);
 /// Reads --text S or --file F as UTF-8 bytes.
 void addTextOptions(Command& c);
 Expected<std::string> readTextOption(const Command& c);
+/// A whole file's bytes, or an error naming it.
+Expected<std::string> readFileBytes(const QString& path);
 
 }  // namespace cli
 }  // namespace ns

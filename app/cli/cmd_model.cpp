@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "model/language_model.h"
+#include "train/bigram.h"
 #include "util/resource_paths.h"
 
 #include <QFile>
@@ -105,7 +106,7 @@ int runEval(const QStringList& args) {
     c.addFlag(QStringLiteral("special"), QStringLiteral("Recognise <|endoftext|> as the document separator."));
     if (int rc = c.parse(args); rc >= 0) return rc;
     if (!c.isSet(QStringLiteral("file"))) return fail(QStringLiteral("--file is required"));
-    auto text = readTextOption(c);
+    auto text = readFileBytes(c.value(QStringLiteral("file")));
     if (!text) return fail(text.error());
     auto m = loadModel(c);
     if (!m) return fail(m.error());
@@ -113,6 +114,25 @@ int runEval(const QStringList& args) {
     auto l = (*m)->loss(ids);
     if (!l) return fail(l.error());
     printJson({{"tokens", l->tokens}, {"loss", l->meanNats}});
+    return 0;
+}
+
+int runBigram(const QStringList& args) {
+    Command c(QStringLiteral("The bigram baseline: add-k bigram counts from --train, mean cross-entropy on --file (nats)."));
+    addModelOption(c);
+    c.addValue(QStringLiteral("train"), QStringLiteral("Text to count bigrams on."), QStringLiteral("F"));
+    c.addValue(QStringLiteral("file"), QStringLiteral("Text to evaluate on."), QStringLiteral("F"));
+    if (int rc = c.parse(args); rc >= 0) return rc;
+    if (!c.isSet(QStringLiteral("train")) || !c.isSet(QStringLiteral("file"))) return fail(QStringLiteral("--train and --file are required"));
+    auto m = loadModel(c);
+    if (!m) return fail(m.error());
+    auto trainText = readFileBytes(c.value(QStringLiteral("train")));
+    if (!trainText) return fail(trainText.error());
+    auto evalText = readFileBytes(c.value(QStringLiteral("file")));
+    if (!evalText) return fail(evalText.error());
+    const auto& tok = (*m)->tokenizer();
+    const auto r = bigramLoss(tok.encode(*trainText, true), tok.encode(*evalText, true), tok.vocabSize());
+    printJson({{"loss", r.loss}, {"add_k", r.addK}, {"train_tokens", r.trainTokens}, {"tokens", r.evalTokens}});
     return 0;
 }
 

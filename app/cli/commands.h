@@ -7,6 +7,7 @@ int runInfo(const QStringList& args);
 int runTokenize(const QStringList& args);
 int runActivations(const QStringList& args);
 int runEval(const QStringList& args);
+int runBigram(const QStringList& args);
 int runTrainTokenizer(const QStringList& args);
 int runTrain(const QStringList& args);
 int runMine(const QStringList& args);

@@ -23,6 +23,7 @@ const std::map<QString, Entry>& commands() {
         {QStringLiteral("tokenize"), {runTokenize, "token ids and token texts of a text"}},
         {QStringLiteral("activations"), {runActivations, "MLP neuron activations of a layer on a text"}},
         {QStringLiteral("eval"), {runEval, "mean next-token cross-entropy on a text file"}},
+        {QStringLiteral("bigram"), {runBigram, "the bigram baseline loss on a text file"}},
         {QStringLiteral("train-tokenizer"), {runTrainTokenizer, "train a byte-level BPE tokenizer"}},
         {QStringLiteral("train"), {runTrain, "train a GPT-2-architecture model (resumable)"}},
         {QStringLiteral("mine"), {runMine, "record every neuron of a layer over a corpus into the cache"}},

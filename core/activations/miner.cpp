@@ -91,6 +91,8 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
         for (size_t b = 0; b < pending.size(); ++b) {
             const auto& w = pending[b];
             const int len = static_cast<int>(w->tokens.size());
+            out.tokens += len;
+            if (!o.accumulate) continue;
             perNeuron.resize(static_cast<size_t>(N) * len);
             const float* base = acts->values.data() + b * T * N;
             for (int t = 0; t < len; ++t)
@@ -105,7 +107,6 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
                 for (size_t i = 0; i < perNeuron.size(); ++i) slot.acts[i] = floatToHalf(perNeuron[i]);
                 random.add(randomKey, std::move(slot));
             }
-            out.tokens += len;
         }
         out.windows += static_cast<int64_t>(pending.size());
         pending.clear();
@@ -137,7 +138,7 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
     out.documents = (*reader)->documentIndex() + 1;
 
     out.neurons.reserve(static_cast<size_t>(N));
-    for (int n = 0; n < N; ++n) {
+    for (int n = 0; n < N && o.accumulate; ++n) {
         NeuronRecord r = acc[static_cast<size_t>(n)].finish(o.layer, n, o);
         for (const auto& [key, slot] : random.slots) {
             Exemplar e;

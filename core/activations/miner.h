@@ -23,6 +23,8 @@ struct MineOptions {
     int randomCount = 20;    ///< random windows, the same for every neuron
     int histogramBins = 64;
     uint64_t seed = 0;
+    bool accumulate = true;  ///< false runs the same reading, tokenizing and forward passes only
+                             ///< (the benchmark's plain-forward baseline); no records result
     /// The options that change results, as a stable text (part of the cache key).
     QString key() const;
 };

@@ -101,7 +101,8 @@ QString hashFiles(const QStringList& paths) {
 Expected<std::shared_ptr<LanguageModel>> LanguageModel::load(const QString& dirPath) {
     static std::once_flag threadsOnce;
     std::call_once(threadsOnce, [] {
-        if (torch::get_num_threads() <= 1) setComputeThreads();
+        // Torch starts with one thread; use every core unless OMP_NUM_THREADS says otherwise.
+        if (qEnvironmentVariableIsEmpty("OMP_NUM_THREADS")) setComputeThreads();
     });
     const QDir dir(dirPath);
     if (!dir.exists()) return makeError(QStringLiteral("%1: no such model directory").arg(dirPath));

@@ -103,7 +103,7 @@ Expected<TrainResult> trainModel(const TrainOptions& optsIn, const std::function
         return makeError(QStringLiteral("%1: too little text for one training sequence of %2 tokens").arg(o.textFile).arg(T));
     const auto data = torch::from_blob(ids->data(), {static_cast<int64_t>(ids->size())}, torch::kInt).to(torch::kLong);
 
-    if (torch::get_num_threads() <= 1) torch::set_num_threads(std::max(1, QThread::idealThreadCount()));
+    if (qEnvironmentVariableIsEmpty("OMP_NUM_THREADS")) torch::set_num_threads(std::max(1, QThread::idealThreadCount()));
     auto net = std::make_shared<Gpt2Net>(o.config);
     net->initialise(o.seed);
     net->train();
