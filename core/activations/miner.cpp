@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 
 namespace ns {
 namespace {
@@ -72,7 +73,6 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
     timer.start();
 
     std::vector<std::shared_ptr<const TokenWindow>> pending;
-    std::vector<float> perNeuron;  // [neuron][token] for one window
     const BpeTokenizer& tok = model.tokenizer();
 
     auto runBatch = [&]() -> Expected<void> {
@@ -86,27 +86,36 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
             row.resize(T, 0);
             batch.push_back(std::move(row));
         }
-        auto acts = model.mlpActivations(batch, o.layer);
+        auto acts = model.mlpActivationsByNeuron(batch, o.layer);  // [N, B, T]
         if (!acts) return Error{acts.error()};
-        for (size_t b = 0; b < pending.size(); ++b) {
-            const auto& w = pending[b];
-            const int len = static_cast<int>(w->tokens.size());
-            out.tokens += len;
-            if (!o.accumulate) continue;
-            perNeuron.resize(static_cast<size_t>(N) * len);
-            const float* base = acts->values.data() + b * T * N;
-            for (int t = 0; t < len; ++t)
-                for (int n = 0; n < N; ++n) perNeuron[static_cast<size_t>(n) * len + t] = base[static_cast<size_t>(t) * N + n];
-            const uint64_t windowKey = splitmix(o.seed ^ splitmix(static_cast<uint64_t>(w->id)));
+        const size_t B = pending.size();
+        auto actsOf = [&](int n, size_t b) { return acts->values.data() + (static_cast<size_t>(n) * B + b) * T; };
+        std::vector<uint64_t> windowKeys(B);
+        for (size_t b = 0; b < B; ++b) {
+            out.tokens += static_cast<int64_t>(pending[b]->tokens.size());
+            windowKeys[b] = splitmix(o.seed ^ splitmix(static_cast<uint64_t>(pending[b]->id)));
+        }
+        // Neurons are independent: split them over the cores between two forward passes.
+        auto accumulate = [&](int from, int to) {
+            for (int n = from; n < to; ++n)
+                for (size_t b = 0; b < B; ++b)
+                    acc[static_cast<size_t>(n)].add(pending[b], actsOf(n, b), static_cast<int>(pending[b]->tokens.size()),
+                                                    splitmix(windowKeys[b] + static_cast<uint64_t>(n)));
+        };
+        const int parts = o.accumulate ? std::max(1, std::min(computeThreads(), N)) : 0;
+        std::vector<std::thread> workers;
+        for (int p = 1; p < parts; ++p) workers.emplace_back(accumulate, N * p / parts, N * (p + 1) / parts);
+        if (parts > 0) accumulate(0, N / parts);
+        for (auto& t : workers) t.join();
+
+        for (size_t b = 0; b < B && o.accumulate; ++b) {
+            const uint64_t randomKey = splitmix(windowKeys[b] ^ 0x5EED5EED5EED5EEDull);
+            if (!random.wants(randomKey)) continue;
+            const int len = static_cast<int>(pending[b]->tokens.size());
+            RandomWindows::Slot slot{pending[b], std::vector<uint16_t>(static_cast<size_t>(N) * len), len};
             for (int n = 0; n < N; ++n)
-                acc[static_cast<size_t>(n)].add(w, perNeuron.data() + static_cast<size_t>(n) * len, len,
-                                                 splitmix(windowKey + static_cast<uint64_t>(n)));
-            const uint64_t randomKey = splitmix(windowKey ^ 0x5EED5EED5EED5EEDull);
-            if (random.wants(randomKey)) {
-                RandomWindows::Slot slot{w, std::vector<uint16_t>(perNeuron.size()), len};
-                for (size_t i = 0; i < perNeuron.size(); ++i) slot.acts[i] = floatToHalf(perNeuron[i]);
-                random.add(randomKey, std::move(slot));
-            }
+                for (int t = 0; t < len; ++t) slot.acts[static_cast<size_t>(n) * len + t] = floatToHalf(actsOf(n, b)[t]);
+            random.add(randomKey, std::move(slot));
         }
         out.windows += static_cast<int64_t>(pending.size());
         pending.clear();

@@ -86,8 +86,9 @@ void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, co
         ++m_tokens;
         m_positive += a > 0;
         if (a >= kHistLow + m_histWidth * m_hist.size()) growHistogramRange(a);
-        const auto bin = static_cast<int64_t>(std::floor((a - kHistLow) / m_histWidth));
-        ++m_hist[static_cast<size_t>(std::clamp<int64_t>(bin, 0, static_cast<int64_t>(m_hist.size()) - 1))];
+        const double pos = (a - kHistLow) * (1.0 / m_histWidth);  
+        const auto bin = pos <= 0 ? 0 : std::min(static_cast<size_t>(pos), m_hist.size() - 1);
+        ++m_hist[bin];
     }
     auto store = [&]() {
         StoredExemplar s;

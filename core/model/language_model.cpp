@@ -140,6 +140,11 @@ Expected<std::shared_ptr<LanguageModel>> LanguageModel::load(const QString& dirP
 
 Expected<ForwardResult> LanguageModel::forward(const std::vector<std::vector<int>>& batch,
                                                const std::vector<Tap>& taps, bool logits) const {
+    return run(batch, taps, logits, false);
+}
+
+Expected<ForwardResult> LanguageModel::run(const std::vector<std::vector<int>>& batch, const std::vector<Tap>& taps,
+                                           bool logits, bool neuronMajor) const {
     const auto& c = d->config;
     if (batch.empty() || batch.front().empty()) return makeError(QStringLiteral("nothing to run: the batch is empty"));
     const size_t T = batch.front().size();
@@ -175,7 +180,7 @@ Expected<ForwardResult> LanguageModel::forward(const std::vector<std::vector<int
             td.values.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
             return td;
         };
-        for (const auto& [tap, t] : out) r.taps[tap] = toData(t);
+        for (const auto& [tap, t] : out) r.taps[tap] = toData(neuronMajor ? t.permute({2, 0, 1}) : t);
         if (logits && lg.defined()) r.logits = toData(lg);
         return r;
     } catch (const c10::Error& e) {
@@ -184,7 +189,13 @@ Expected<ForwardResult> LanguageModel::forward(const std::vector<std::vector<int
 }
 
 Expected<TensorData> LanguageModel::mlpActivations(const std::vector<std::vector<int>>& batch, int layer) const {
-    auto r = forward(batch, {neuronTap(layer)});
+    auto r = run(batch, {neuronTap(layer)}, false, false);
+    if (!r) return Error{r.error()};
+    return std::move(r->taps.begin()->second);
+}
+
+Expected<TensorData> LanguageModel::mlpActivationsByNeuron(const std::vector<std::vector<int>>& batch, int layer) const {
+    auto r = run(batch, {neuronTap(layer)}, false, true);
     if (!r) return Error{r.error()};
     return std::move(r->taps.begin()->second);
 }

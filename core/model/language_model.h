@@ -52,6 +52,8 @@ public:
 
     /// The neuron activations (post-GELU MLP) of `layer` for each row: [B, T, d_mlp].
     Expected<TensorData> mlpActivations(const std::vector<std::vector<int>>& batch, int layer) const;
+    /// The same, neuron-major: [d_mlp, B, T], so each neuron's tokens are contiguous.
+    Expected<TensorData> mlpActivationsByNeuron(const std::vector<std::vector<int>>& batch, int layer) const;
 
     /// Mean next-token cross-entropy in nats over `ids`, in windows of n_positions.
     struct Loss { int64_t tokens = 0; double meanNats = 0; };
@@ -59,6 +61,8 @@ public:
 
 private:
     LanguageModel();
+    Expected<ForwardResult> run(const std::vector<std::vector<int>>& batch, const std::vector<Tap>& taps,
+                                bool logits, bool neuronMajor) const;
     struct Impl;
     std::unique_ptr<Impl> d;
 };
