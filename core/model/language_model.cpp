@@ -59,15 +59,13 @@ Expected<void> loadWeights(Gpt2Net& net, const SafetensorsFile& file) {
         }
         byName[name] = &t;
     }
-    auto copyInto = [&](const std::string& name, const TensorInfo& info, torch::Tensor& dst) -> Expected<void> {
+    // First every name and shape, so nothing is read from a file that disagrees with its config.
+    std::vector<std::pair<const TensorInfo*, torch::Tensor>> plan;
+    auto check = [&](const TensorInfo& info, const torch::Tensor& dst) -> Expected<void> {
         if (info.shape != dst.sizes().vec())
             return makeError(QStringLiteral("%1: tensor '%2' has shape %3, but config.json implies %4")
                                  .arg(file.path(), toDisplayText(info.name), shapeText(info.shape), shapeText(dst.sizes().vec())));
-        const std::vector<float> v = file.toFloat(info);
-        for (float x : v)
-            if (!std::isfinite(x))
-                return makeError(QStringLiteral("%1: tensor '%2' holds NaN or infinite values").arg(file.path(), toDisplayText(info.name)));
-        std::memcpy(dst.data_ptr<float>(), v.data(), v.size() * sizeof(float));
+        plan.emplace_back(&info, dst);
         return {};
     };
     for (auto& [name, tensor] : net.namedWeights()) {
@@ -75,14 +73,21 @@ Expected<void> loadWeights(Gpt2Net& net, const SafetensorsFile& file) {
         if (it == byName.end())
             return makeError(QStringLiteral("%1: tensor '%2' is missing (looked for it with and without the 'transformer.' prefix)")
                                  .arg(file.path(), QString::fromStdString(name)));
-        torch::Tensor dst = tensor;
-        if (auto r = copyInto(name, *it->second, dst); !r) return r;
+        if (auto r = check(*it->second, tensor); !r) return r;
     }
+    torch::Tensor head;
     if (const auto it = byName.find("lm_head.weight"); it != byName.end()) {
-        auto head = torch::zeros({c.vocabSize, c.nEmbd});
-        if (auto r = copyInto("lm_head.weight", *it->second, head); !r) return r;
-        net.setLmHead(head);
+        head = torch::zeros({c.vocabSize, c.nEmbd});
+        if (auto r = check(*it->second, head); !r) return r;
     }
+    for (auto& [info, dst] : plan) {
+        const std::vector<float> v = file.toFloat(*info);
+        for (float x : v)
+            if (!std::isfinite(x))
+                return makeError(QStringLiteral("%1: tensor '%2' holds NaN or infinite values").arg(file.path(), toDisplayText(info->name)));
+        std::memcpy(dst.data_ptr<float>(), v.data(), v.size() * sizeof(float));
+    }
+    if (head.defined()) net.setLmHead(head);
     return {};
 }
 
