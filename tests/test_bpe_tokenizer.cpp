@@ -79,7 +79,7 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("merges");
         QTest::addColumn<QString>("fragment");
         QTest::newRow("vocab not json") << QByteArray("{nope") << QByteArray("#version: 0.2\n") << QStringLiteral("not valid JSON");
-        QTest::newRow("missing bytes") << QByteArray(R"({"a": 0})") << QByteArray("") << QStringLiteral("has no token");
+        QTest::newRow("missing bytes") << QByteArray("{\"a\": 0}") << QByteArray("") << QStringLiteral("has no token");
         QTest::newRow("not byte-level") << QByteArray("{\"\\u4e2d\": 0}") << QByteArray("") << QStringLiteral("byte-level");
     }
     void loadErrors() {

@@ -83,20 +83,20 @@ private Q_SLOTS:
         QTest::newRow("header past end") << QByteArray("{}") << 0 << qint64(1000) << QStringLiteral("truncated");
         QTest::newRow("not json") << QByteArray("{abc") << 0 << qint64(-1) << QStringLiteral("not valid JSON");
         QTest::newRow("offsets past end")
-            << QByteArray(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})") << 8 << qint64(-1)
+            << QByteArray("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}") << 8 << qint64(-1)
             << QStringLiteral("past the end");
         QTest::newRow("overlap")
-            << QByteArray(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})")
+            << QByteArray("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}")
             << 16 << qint64(-1) << QStringLiteral("overlap");
         QTest::newRow("wrong dtype")
-            << QByteArray(R"({"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})") << 8 << qint64(-1)
+            << QByteArray("{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}") << 8 << qint64(-1)
             << QStringLiteral("not supported");
         QTest::newRow("size disagrees with shape")
-            << QByteArray(R"({"w":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}})") << 8 << qint64(-1)
+            << QByteArray("{\"w\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,8]}}") << 8 << qint64(-1)
             << QStringLiteral("needs 6");
-        QTest::newRow("backwards") << QByteArray(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})") << 8
+        QTest::newRow("backwards") << QByteArray("{\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}") << 8
                                    << qint64(-1) << QStringLiteral("backwards");
-        QTest::newRow("negative shape") << QByteArray(R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})") << 4
+        QTest::newRow("negative shape") << QByteArray("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}") << 4
                                         << qint64(-1) << QStringLiteral("shape");
     }
     void rejectsBadFiles() {

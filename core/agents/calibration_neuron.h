@@ -1,0 +1,49 @@
+#pragma once
+
+#include "util/expected.h"
+
+#include <QRegularExpression>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace ns {
+
+/// One planted mode of a calibration neuron.
+struct CalibrationMode {
+    QString tokenRegex;    ///< must match the whole decoded token, leading space included
+    QString contextRegex;  ///< optional: must match at the end of the text before the token
+    double activation = 1.0;
+};
+
+/// A synthetic neuron with known modes, from a JSON spec:
+/// {"name": "...", "modes": [{"token_regex": "...", "context_regex": "...", "activation": 1.0}]}.
+/// Its activation at a token is the largest `activation` of the modes that match, else 0.
+class CalibrationNeuron {
+public:
+    static Expected<CalibrationNeuron> load(const QString& path);
+    static Expected<CalibrationNeuron> parse(const QByteArray& json, const QString& source);
+
+    const QString& name() const { return m_name; }
+    const std::vector<CalibrationMode>& modes() const { return m_modes; }
+
+    /// Activation at every token of a window, given its decoded token texts. The context of a
+    /// token is the window's text before it.
+    std::vector<float> activations(const QStringList& tokens) const;
+    /// One planted mode alone (its activation where it matches, else 0).
+    std::vector<float> modeActivations(int mode, const QStringList& tokens) const;
+
+private:
+    struct Compiled {
+        QRegularExpression token, context;
+        bool hasContext = false;
+    };
+    bool matches(int mode, const QStringList& tokens, int index, const QString& before) const;
+
+    QString m_name;
+    std::vector<CalibrationMode> m_modes;
+    std::vector<Compiled> m_compiled;
+};
+
+}  // namespace ns
