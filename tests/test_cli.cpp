@@ -110,6 +110,30 @@ private Q_SLOTS:
         QVERIFY(j.contains(QStringLiteral("quantiles")) && j.contains(QStringLiteral("random")) && j.contains(QStringLiteral("stats")));
     }
 
+    void trainTokenizerThenModel() {
+        const QString tok = m_dir.filePath(QStringLiteral("tok")), out = m_dir.filePath(QStringLiteral("trained"));
+        auto t = run({QStringLiteral("train-tokenizer"), QStringLiteral("--text"), corpus(), QStringLiteral("--out"), tok,
+                      QStringLiteral("--vocab-size"), QStringLiteral("300")});
+        QCOMPARE(t.code, 0);
+        QVERIFY(QFile::exists(tok + QStringLiteral("/vocab.json")) && QFile::exists(tok + QStringLiteral("/merges.txt")));
+        auto tr = run({QStringLiteral("train"), QStringLiteral("--text"), corpus(), QStringLiteral("--tokenizer"), tok,
+                       QStringLiteral("--out"), out, QStringLiteral("--layers"), QStringLiteral("1"), QStringLiteral("--d-model"),
+                       QStringLiteral("16"), QStringLiteral("--d-mlp"), QStringLiteral("32"), QStringLiteral("--heads"), QStringLiteral("2"),
+                       QStringLiteral("--context"), QStringLiteral("16"), QStringLiteral("--batch"), QStringLiteral("2"),
+                       QStringLiteral("--steps"), QStringLiteral("3"), QStringLiteral("--warmup"), QStringLiteral("1")});
+        QCOMPARE(tr.code, 0);
+        QVERIFY(tr.err.contains("tokens/s"));
+        QCOMPARE(json(tr.out)[QStringLiteral("completed")].toBool(), true);
+        auto info = run({QStringLiteral("info"), QStringLiteral("--model"), out});
+        QCOMPARE(info.code, 0);
+        QCOMPARE(json(info.out)[QStringLiteral("vocab_size")].toInt(), 300);
+        QCOMPARE(json(info.out)[QStringLiteral("d_mlp")].toInt(), 32);
+        auto bigram = run({QStringLiteral("bigram"), QStringLiteral("--model"), out, QStringLiteral("--train"), corpus(),
+                           QStringLiteral("--file"), corpus()});
+        QCOMPARE(bigram.code, 0);
+        QVERIFY(json(bigram.out)[QStringLiteral("loss")].toDouble() > 0);
+    }
+
     void errors_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("fragment");
