@@ -8,6 +8,9 @@
 #include <QElapsedTimer>
 
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <map>
 #include <thread>
 
@@ -75,6 +78,7 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
     std::vector<std::shared_ptr<const TokenWindow>> pending;
     const BpeTokenizer& tok = model.tokenizer();
 
+    int64_t batches = 0;
     auto runBatch = [&]() -> Expected<void> {
         if (pending.empty()) return {};
         size_t T = 0;
@@ -119,6 +123,11 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
         }
         out.windows += static_cast<int64_t>(pending.size());
         pending.clear();
+#ifdef __GLIBC__
+        // The forward pass frees megabyte buffers that small long-lived samples then split;
+        // glibc keeps those pages. Handing free pages back keeps memory flat as the corpus grows.
+        if (++batches % 8 == 0) malloc_trim(0);
+#endif
         if (progress && !progress({(*reader)->bytesRead(), (*reader)->totalBytes(), out.tokens, out.windows}))
             return makeError(QStringLiteral("mining cancelled"));
         return {};
