@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "corpus_slice.h"
+
 class TestBpeTrainer final : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
@@ -19,13 +21,8 @@ class TestBpeTrainer final : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        // The first 100 kB of the default corpus.
-        QFile src(QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"));
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        m_text = m_dir.filePath(QStringLiteral("text.txt"));
-        QFile dst(m_text);
-        QVERIFY(dst.open(QIODevice::WriteOnly));
-        dst.write(src.read(100000));
+        m_text = writeCorpusSlice(m_dir, 100000);
+        QVERIFY(!m_text.isEmpty());
     }
 
     void trainsLoadableDeterministicTokenizer() {

@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "corpus_slice.h"
+
 using namespace ns;
 
 class TestCacheDb final : public QObject {
@@ -31,12 +33,8 @@ private Q_SLOTS:
         auto m = LanguageModel::load(QStringLiteral(NS_TEST_DATA_DIR "/tiny_gpt2_f32"));
         QVERIFY(m.ok());
         m_model = *m;
-        QFile src(QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"));
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        m_corpus = m_dir.filePath(QStringLiteral("corpus.txt"));
-        QFile dst(m_corpus);
-        QVERIFY(dst.open(QIODevice::WriteOnly));
-        dst.write(src.read(6000));
+        m_corpus = writeCorpusSlice(m_dir, 6000);
+        QVERIFY(!m_corpus.isEmpty());
     }
 
     void recordRoundTrip() {

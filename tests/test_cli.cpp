@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "corpus_slice.h"
+
 // neuronscope-cli end to end: JSON on stdout, errors on stderr with a non-zero exit status.
 class TestCli final : public QObject {
     Q_OBJECT
@@ -29,14 +31,7 @@ class TestCli final : public QObject {
     }
     QString corpus() {
         const QString path = m_dir.filePath(QStringLiteral("corpus.txt"));
-        if (!QFile::exists(path)) {
-            QFile src(QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"));
-            src.open(QIODevice::ReadOnly);
-            QFile dst(path);
-            dst.open(QIODevice::WriteOnly);
-            dst.write(src.read(5000));
-        }
-        return path;
+        return QFile::exists(path) ? path : writeCorpusSlice(m_dir, 5000);
     }
 
 private Q_SLOTS:

@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "corpus_slice.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -38,13 +40,8 @@ private Q_SLOTS:
         auto m = LanguageModel::load(QStringLiteral(NS_TEST_DATA_DIR "/tiny_gpt2_f32"));
         QVERIFY(m.ok());
         m_model = *m;
-        QFile src(QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"));
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        m_corpus = m_dir.filePath(QStringLiteral("corpus.txt"));
-        QFile dst(m_corpus);
-        QVERIFY(dst.open(QIODevice::WriteOnly));
-        dst.write(src.read(12000));
-        dst.write("\n<|endoftext|>\nA short document.\n<|endoftext|>\n");
+        m_corpus = writeCorpusSlice(m_dir, 12000, "\n<|endoftext|>\nA short document.\n<|endoftext|>\n");
+        QVERIFY(!m_corpus.isEmpty());
     }
 
     void topExemplarsMatchBruteForce() {

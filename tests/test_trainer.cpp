@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "corpus_slice.h"
+
 using namespace ns;
 
 // A few steps on a tiny configuration: the trainer learns, writes a loadable Hugging Face
@@ -42,12 +44,8 @@ class TestTrainer final : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        QFile src(QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"));
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        m_text = m_dir.filePath(QStringLiteral("text.txt"));
-        QFile dst(m_text);
-        QVERIFY(dst.open(QIODevice::WriteOnly));
-        dst.write(src.read(20000));
+        m_text = writeCorpusSlice(m_dir, 20000);
+        QVERIFY(!m_text.isEmpty());
     }
 
     void trainsAndWritesLoadableModel() {
