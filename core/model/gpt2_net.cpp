@@ -61,7 +61,8 @@ void Gpt2Net::initialise(uint64_t seed) {
 }
 
 torch::Tensor Gpt2Net::forward(const torch::Tensor& ids, const std::vector<Tap>& wanted,
-                               std::map<Tap, torch::Tensor>* taps, int lastLayer, int* blocksRun) {
+                               std::map<Tap, torch::Tensor>* taps, int lastLayer, int* blocksRun,
+                               torch::Tensor logitsOut) {
     namespace F = torch::nn::functional;
     const auto& c = m_config;
     const int64_t B = ids.size(0), T = ids.size(1), E = c.nEmbd, H = c.nHead, D = E / H;
@@ -99,6 +100,7 @@ torch::Tensor Gpt2Net::forward(const torch::Tensor& ids, const std::vector<Tap>&
     }
     if (lastLayer >= 0) return {};
     x = ln(x, m_lnfW, m_lnfB);
+    if (logitsOut.defined()) return torch::matmul_out(logitsOut, x, unembedding().t());
     return torch::matmul(x, unembedding().t());
 }
 

@@ -28,10 +28,11 @@ public:
     void initialise(uint64_t seed);
 
     /// Runs blocks 0..lastLayer (all when -1) and fills `taps` with the requested activations.
-    /// Returns the logits [B, T, vocab] when lastLayer is -1, else an undefined tensor.
+    /// Returns the logits [B, T, vocab] when lastLayer is -1, else an undefined tensor; when
+    /// `logitsOut` is given the logits are written into it (no extra copy for the caller).
     torch::Tensor forward(const torch::Tensor& ids, const std::vector<Tap>& wanted,
                           std::map<Tap, torch::Tensor>* taps, int lastLayer = -1,
-                          int* blocksRun = nullptr);
+                          int* blocksRun = nullptr, torch::Tensor logitsOut = {});
 
     const ModelConfig& config() const { return m_config; }
 

@@ -177,7 +177,14 @@ Expected<ForwardResult> LanguageModel::run(const std::vector<std::vector<int>>& 
         const auto ids = torch::from_blob(flat.data(), {static_cast<int64_t>(batch.size()), static_cast<int64_t>(T)}, torch::kLong);
         std::map<Tap, torch::Tensor> out;
         ForwardResult r;
-        auto lg = d->net->forward(ids, taps, &out, lastLayer, &r.layersRun);
+        torch::Tensor logitsOut;
+        if (logits) {  // the logits are written straight into the result's buffer
+            const int64_t B = static_cast<int64_t>(batch.size()), TT = static_cast<int64_t>(T);
+            r.logits.shape = {B, TT, c.vocabSize};
+            r.logits.values.resize(static_cast<size_t>(B * TT * c.vocabSize));
+            logitsOut = torch::from_blob(r.logits.values.data(), {B, TT, c.vocabSize}, torch::kFloat);
+        }
+        d->net->forward(ids, taps, &out, lastLayer, &r.layersRun, logitsOut);
         auto toData = [](const torch::Tensor& t) {
             TensorData td;
             td.shape = t.sizes().vec();
@@ -186,7 +193,6 @@ Expected<ForwardResult> LanguageModel::run(const std::vector<std::vector<int>>& 
             return td;
         };
         for (const auto& [tap, t] : out) r.taps[tap] = toData(neuronMajor ? t.permute({2, 0, 1}) : t);
-        if (logits && lg.defined()) r.logits = toData(lg);
         return r;
     } catch (const c10::Error& e) {
         return makeError(QStringLiteral("forward pass failed: %1").arg(QString::fromUtf8(e.what_without_backtrace())));
