@@ -130,6 +130,7 @@ Expected<std::shared_ptr<LanguageModel>> LanguageModel::load(const QString& dirP
         m->d->net = std::make_shared<Gpt2Net>(config.value());
         if (auto r = loadWeights(*m->d->net, file.value()); !r) return Error{r.error()};
         m->d->net->eval();
+        for (auto& p : m->d->net->parameters()) p.set_requires_grad(false);  // inference only
     } catch (const c10::Error& e) {
         return makeError(QStringLiteral("%1: cannot build the model: %2").arg(dirPath, QString::fromUtf8(e.what_without_backtrace())));
     }
