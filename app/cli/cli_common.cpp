@@ -30,9 +30,7 @@ Command::Command(const QString& description) {
 }
 
 void Command::addValue(const QString& name, const QString& help, const QString& valueName, const QString& def) {
-    QStringList names{name};
-    if (name == QLatin1String("k")) names = QStringList{QStringLiteral("k")};
-    parser.addOption(QCommandLineOption(names, help, valueName, def));
+    parser.addOption(QCommandLineOption(QStringList{name}, help, valueName, def));
 }
 
 void Command::addFlag(const QString& name, const QString& help) {

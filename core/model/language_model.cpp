@@ -189,8 +189,8 @@ Expected<ForwardResult> LanguageModel::run(const std::vector<std::vector<int>>& 
         auto toData = [](const torch::Tensor& t) {
             TensorData td;
             td.shape = t.sizes().vec();
-            auto c = t.contiguous();
-            td.values.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+            const auto dense = t.contiguous();
+            td.values.assign(dense.data_ptr<float>(), dense.data_ptr<float>() + dense.numel());
             return td;
         };
         for (const auto& [tap, t] : out) r.taps[tap] = toData(neuronMajor ? t.permute({2, 0, 1}) : t);
