@@ -11,7 +11,9 @@
 #include <memory>
 
 namespace ns {
+class Backend;
 class LanguageModel;
+class TokenTable;
 
 namespace cli {
 
@@ -43,6 +45,10 @@ void addTextOptions(Command& c);
 Expected<std::string> readTextOption(const Command& c);
 /// A whole file's bytes, or an error naming it.
 Expected<std::string> readFileBytes(const QString& path);
+
+/// --backend and the LLM server options; the backend they describe.
+void addLlmOptions(Command& c);
+Expected<std::unique_ptr<Backend>> makeBackend(const Command& c, std::shared_ptr<const TokenTable> table);
 
 }  // namespace cli
 }  // namespace ns

@@ -67,7 +67,7 @@ int runMine(const QStringList& args) {
     Command c(QStringLiteral("Records every neuron of a layer over a corpus, in one pass, into the cache."));
     addMiningOptions(c);
     if (int rc = c.parse(args); rc >= 0) return rc;
-    auto ctx = mine(c, 20);
+    auto ctx = mine(c, MineOptions{}.topK);
     if (!ctx) return fail(ctx.error());
     const auto& info = ctx->layer.info;
     printJson({{"layer", c.value(QStringLiteral("layer")).toInt()},
@@ -92,7 +92,7 @@ int runTop(const QStringList& args) {
     if (!c.isSet(QStringLiteral("neuron"))) return fail(QStringLiteral("--neuron is required"));
     auto k = c.intValue(QStringLiteral("k"), 1, 1000);
     if (!k) return fail(k.error());
-    auto ctx = mine(c, std::max(20, *k));
+    auto ctx = mine(c, std::max(MineOptions{}.topK, *k));
     if (!ctx) return fail(ctx.error());
     auto neuron = c.intValue(QStringLiteral("neuron"), 0, ctx->model->config().nInner - 1);
     if (!neuron) return fail(neuron.error());

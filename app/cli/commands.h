@@ -12,4 +12,6 @@ int runTrainTokenizer(const QStringList& args);
 int runTrain(const QStringList& args);
 int runMine(const QStringList& args);
 int runTop(const QStringList& args);
+int runExplain(const QStringList& args);
+int runEvaluate(const QStringList& args);
 }  // namespace ns::cli

@@ -28,6 +28,8 @@ const std::map<QString, Entry>& commands() {
         {QStringLiteral("train"), {runTrain, "train a GPT-2-architecture model (resumable)"}},
         {QStringLiteral("mine"), {runMine, "record every neuron of a layer over a corpus into the cache"}},
         {QStringLiteral("top"), {runTop, "a neuron's record: top, quantile-bin and random exemplars"}},
+        {QStringLiteral("explain"), {runExplain, "explain a neuron with the agent loop"}},
+        {QStringLiteral("evaluate"), {runEvaluate, "explain random neurons of a layer; loop against single-pass"}},
     };
     return table;
 }

@@ -1,6 +1,7 @@
 #include "activations/miner.h"
 
 #include "activations/corpus_reader.h"
+#include "activations/corpus_windows.h"
 #include "activations/neuron_accumulator.h"
 #include "model/half_float.h"
 #include "model/language_model.h"
@@ -16,8 +17,6 @@
 
 namespace ns {
 namespace {
-
-constexpr size_t kMinTail = 8;
 
 uint64_t splitmix(uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
@@ -60,13 +59,19 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
         return makeError(QStringLiteral("layer %1 is out of range: the model has layers 0..%2").arg(o.layer).arg(cfg.nLayer - 1));
     if (o.windowTokens < 2 || o.windowTokens > cfg.nPositions)
         return makeError(QStringLiteral("window length %1 must be from 2 to the model's context (%2)").arg(o.windowTokens).arg(cfg.nPositions));
+    auto forward = [&](const std::vector<std::vector<int>>& batch) { return model.mlpActivationsByNeuron(batch, o.layer); };
+    return mineNeurons(model.tokenizer(), corpusPath, o, cfg.nInner, forward, progress);
+}
+
+Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpusPath, const MineOptions& o, int N,
+                                   const BatchActivations& activationsOf,
+                                   const std::function<bool(const MiningProgress&)>& progress) {
     if (o.topK < 1 || o.batchSize < 1 || o.quantileBins < 1 || o.perBin < 0 || o.randomCount < 0 || o.histogramBins < 2 ||
-        o.histogramBins % 2)
+        o.histogramBins % 2 || o.windowTokens < 2 || N < 1)
         return makeError(QStringLiteral("mining options out of range (k, batch and bins must be positive; histogram bins even)"));
     auto reader = CorpusReader::open(corpusPath);
     if (!reader) return Error{reader.error()};
 
-    const int N = cfg.nInner;
     std::vector<NeuronAccumulator> acc(static_cast<size_t>(N), NeuronAccumulator(o));
     RandomWindows random;
     random.capacity = static_cast<size_t>(o.randomCount);
@@ -76,7 +81,6 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
     timer.start();
 
     std::vector<std::shared_ptr<const TokenWindow>> pending;
-    const BpeTokenizer& tok = model.tokenizer();
 
     int64_t batches = 0;
     auto runBatch = [&]() -> Expected<void> {
@@ -90,8 +94,10 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
             row.resize(T, 0);
             batch.push_back(std::move(row));
         }
-        auto acts = model.mlpActivationsByNeuron(batch, o.layer);  // [N, B, T]
+        auto acts = activationsOf(batch);  // [N, B, T]
         if (!acts) return Error{acts.error()};
+        if (acts->values.size() != static_cast<size_t>(N) * pending.size() * T)
+            return makeError(QStringLiteral("the activation source returned a wrong number of values"));
         const size_t B = pending.size();
         auto actsOf = [&](int n, size_t b) { return acts->values.data() + (static_cast<size_t>(n) * B + b) * T; };
         std::vector<uint64_t> windowKeys(B);
@@ -136,20 +142,16 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
     std::string doc;
     int64_t nextId = 0;
     while ((*reader)->next(&doc)) {
-        const std::vector<int> ids = tok.encode(doc);
-        const size_t W = static_cast<size_t>(o.windowTokens);
-        for (size_t start = 0; start < ids.size(); start += W) {
-            // A document's last few tokens (under kMinTail) make no useful exemplar of their own.
-            if (start > 0 && ids.size() - start < kMinTail) break;
-            auto w = std::make_shared<TokenWindow>();
-            w->id = nextId++;
-            w->document = (*reader)->documentIndex();
-            w->offset = static_cast<int64_t>(start);
-            w->tokens.assign(ids.begin() + start, ids.begin() + std::min(ids.size(), start + o.windowTokens));
-            pending.push_back(std::move(w));
-            if (static_cast<int>(pending.size()) == o.batchSize)
-                if (auto r = runBatch(); !r) return Error{r.error()};
-        }
+        bool failed = false;
+        Error error;
+        cutWindows(tok.encode(doc), (*reader)->documentIndex(), o.windowTokens, &nextId,
+                   [&](std::shared_ptr<TokenWindow> w) {
+                       if (failed) return;
+                       pending.push_back(std::move(w));
+                       if (static_cast<int>(pending.size()) == o.batchSize)
+                           if (auto r = runBatch(); !r) failed = true, error = Error{r.error()};
+                   });
+        if (failed) return error;
     }
     if (auto r = runBatch(); !r) return Error{r.error()};
     if (out.windows == 0) return makeError(QStringLiteral("%1: the corpus holds no text").arg(corpusPath));

@@ -10,17 +10,19 @@
 
 namespace ns {
 
+class BpeTokenizer;
 class LanguageModel;
+struct TensorData;
 
 struct MineOptions {
     int layer = 0;
     int windowTokens = 64;   ///< exemplar length; documents are cut into windows of this size
                              ///< (a short document is one window; a tail under 8 tokens is left out)
     int batchSize = 32;      ///< windows per forward pass
-    int topK = 20;
+    int topK = 40;
     int quantileBins = 5;    ///< bins of the window maxima over (0, max]
-    int perBin = 5;          ///< windows sampled per bin
-    int randomCount = 20;    ///< random windows, the same for every neuron
+    int perBin = 8;          ///< windows sampled per bin
+    int randomCount = 40;    ///< random windows, the same for every neuron
     int histogramBins = 64;
     uint64_t seed = 0;
     bool accumulate = true;  ///< false runs the same reading, tokenizing and forward passes only
@@ -51,5 +53,15 @@ struct LayerRecords {
 Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corpusPath,
                                  const MineOptions& options,
                                  const std::function<bool(const MiningProgress&)>& progress = {});
+
+/// Activations of N neurons for a batch of equally long rows, neuron-major: [N, B, T].
+using BatchActivations = std::function<Expected<TensorData>(const std::vector<std::vector<int>>&)>;
+
+/// The same single pass for any neurons: `activationsOf` answers each batch (a synthetic
+/// neuron evaluates its rules; a model runs a forward pass). Records are numbered 0..N-1 and
+/// carry `options.layer`.
+Expected<LayerRecords> mineNeurons(const BpeTokenizer& tokenizer, const QString& corpusPath, const MineOptions& options,
+                                   int neuronCount, const BatchActivations& activationsOf,
+                                   const std::function<bool(const MiningProgress&)>& progress = {});
 
 }  // namespace ns

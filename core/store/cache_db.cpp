@@ -2,6 +2,8 @@
 
 #include "store/record_codec.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
@@ -34,6 +36,18 @@ const std::vector<std::vector<const char*>>& migrations() {
             " layer_id INTEGER NOT NULL REFERENCES mined_layers(id) ON DELETE CASCADE,"
             " neuron INTEGER NOT NULL, max_activation REAL, mean REAL, std REAL, firing_rate REAL,"
             " record BLOB NOT NULL, PRIMARY KEY (layer_id, neuron))",
+        },
+        {  // 1 -> 2: explanations from the agent loop, with every iteration
+            "CREATE TABLE explanations ("
+            " id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, neuron TEXT NOT NULL, layer INTEGER,"
+            " neuron_index INTEGER, model_hash TEXT, corpus_hash TEXT, backend TEXT NOT NULL,"
+            " parameters TEXT NOT NULL, seed INTEGER, score REAL, baseline_score REAL, random_score REAL,"
+            " result TEXT NOT NULL, splits TEXT NOT NULL, transcript BLOB NOT NULL, seconds REAL, created_at TEXT)",
+            "CREATE INDEX explanations_by_neuron ON explanations (model_hash, layer, neuron_index)",
+            "CREATE TABLE explanation_iterations ("
+            " explanation_id INTEGER NOT NULL REFERENCES explanations(id) ON DELETE CASCADE,"
+            " iteration INTEGER NOT NULL, valid_score REAL, mode_scores TEXT, change TEXT, kept INTEGER,"
+            " modes TEXT, PRIMARY KEY (explanation_id, iteration))",
         },
     };
     return steps;
@@ -166,6 +180,77 @@ Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& r
     }
     if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, sql.lastError().text()));
     return layerId;
+}
+
+Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
+    QSqlDatabase sql = QSqlDatabase::database(m_connection);
+    auto fail = [&](const QSqlQuery& q) {
+        const QString err = q.lastError().text();
+        sql.rollback();
+        return makeError(QStringLiteral("%1: cannot write the cache: %2").arg(m_path, err));
+    };
+    if (!sql.transaction()) return makeError(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, sql.lastError().text()));
+    QSqlQuery q(sql);
+    q.prepare(QStringLiteral("DELETE FROM explanations WHERE key = ?"));
+    q.addBindValue(e.key);
+    if (!q.exec()) return fail(q);
+    const nlohmann::json& r = e.result;
+    q.prepare(QStringLiteral("INSERT INTO explanations (key, neuron, layer, neuron_index, model_hash, corpus_hash, backend,"
+                             " parameters, seed, score, baseline_score, random_score, result, splits, transcript, seconds,"
+                             " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    auto text = [](const nlohmann::json& j) {
+        return QString::fromStdString(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    };
+    for (const QVariant& v : {QVariant(e.key), QVariant(QString::fromStdString(r.value("neuron", std::string()))),
+                              e.layer >= 0 ? QVariant(e.layer) : QVariant(), e.neuron >= 0 ? QVariant(e.neuron) : QVariant(),
+                              QVariant(e.modelHash), QVariant(e.corpusHash),
+                              QVariant(QString::fromStdString(r.value("backend", std::string()))),
+                              QVariant(text(r.value("parameters", nlohmann::json::object()))),
+                              QVariant(qint64(r.value("seed", uint64_t(0)))), QVariant(r.value("score", 0.0)),
+                              QVariant(r.value("baseline_score", 0.0)), QVariant(r.value("random_score", 0.0)),
+                              QVariant(text(r)), QVariant(text(e.splits)), QVariant(qCompress(text(e.transcript).toUtf8())),
+                              QVariant(r.value("seconds", 0.0)), QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODate))})
+        q.addBindValue(v);
+    if (!q.exec()) return fail(q);
+    const int64_t id = q.lastInsertId().toLongLong();
+    q.prepare(QStringLiteral("INSERT INTO explanation_iterations (explanation_id, iteration, valid_score, mode_scores, change,"
+                             " kept, modes) VALUES (?,?,?,?,?,?,?)"));
+    for (const auto& it : r.value("iterations", nlohmann::json::array())) {
+        q.addBindValue(qint64(id));
+        q.addBindValue(it.value("index", 0));
+        q.addBindValue(it.value("valid_score", 0.0));
+        q.addBindValue(text(it.value("mode_scores", nlohmann::json::array())));
+        q.addBindValue(QString::fromStdString(it.value("change", std::string())));
+        q.addBindValue(it.value("kept", false) ? 1 : 0);
+        q.addBindValue(text(it.value("modes", nlohmann::json::array())));
+        if (!q.exec()) return fail(q);
+    }
+    if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, sql.lastError().text()));
+    return id;
+}
+
+Expected<std::optional<StoredExplanation>> CacheDb::findExplanation(const QString& key) {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT id, layer, neuron_index, model_hash, corpus_hash, result, splits, transcript, created_at"
+                             " FROM explanations WHERE key = ?"));
+    q.addBindValue(key);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
+    if (!q.next()) return std::optional<StoredExplanation>{};
+    StoredExplanation e;
+    e.id = q.value(0).toLongLong();
+    e.key = key;
+    e.layer = q.value(1).isNull() ? -1 : q.value(1).toInt();
+    e.neuron = q.value(2).isNull() ? -1 : q.value(2).toInt();
+    e.modelHash = q.value(3).toString();
+    e.corpusHash = q.value(4).toString();
+    e.createdAt = q.value(8).toString();
+    const QByteArray transcript = qUncompress(q.value(7).toByteArray());
+    e.result = nlohmann::json::parse(q.value(5).toString().toStdString(), nullptr, false);
+    e.splits = nlohmann::json::parse(q.value(6).toString().toStdString(), nullptr, false);
+    e.transcript = nlohmann::json::parse(transcript.toStdString(), nullptr, false);
+    if (e.result.is_discarded() || !e.result.is_object() || e.splits.is_discarded() || e.transcript.is_discarded())
+        return makeError(QStringLiteral("%1: the cached explanation %2 is damaged; run again with --recompute").arg(m_path).arg(e.id));
+    return std::optional<StoredExplanation>(std::move(e));
 }
 
 Expected<NeuronRecord> CacheDb::loadNeuron(int64_t layerId, int neuron) {

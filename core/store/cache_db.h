@@ -6,6 +6,8 @@
 
 #include <QString>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -38,12 +40,23 @@ struct NeuronSummary {
     double firingRate = 0;
 };
 
+/// One run of the agent loop as the cache keeps it: the result (explanations, patterns,
+/// scores, every iteration, backend, parameters, seed), the exemplar splits and the transcript.
+struct StoredExplanation {
+    int64_t id = 0;
+    QString key;          ///< what makes two runs the same (model, corpus, neuron, backend, options)
+    int layer = -1;       ///< -1 for a calibration neuron
+    int neuron = -1;
+    QString modelHash, corpusHash, createdAt;
+    nlohmann::json result, splits, transcript;
+};
+
 /// The SQLite cache: WAL, a schema version with migrations, writes in transactions. A file
 /// that is not a NeuronScope cache, is damaged, or comes from a newer schema is refused with a
 /// clear error and never overwritten. Use an instance on the thread that opened it.
 class CacheDb {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     static Expected<std::unique_ptr<CacheDb>> open(const QString& path);
     ~CacheDb();
@@ -56,6 +69,9 @@ public:
     Expected<int64_t> storeLayer(const LayerKey& key, const LayerRecords& records,
                                  const QString& modelDir, const QString& corpusPath);
     Expected<NeuronRecord> loadNeuron(int64_t layerId, int neuron);
+    /// Stores a run in one transaction, replacing an older one with the same key.
+    Expected<int64_t> storeExplanation(const StoredExplanation& explanation);
+    Expected<std::optional<StoredExplanation>> findExplanation(const QString& key);
     Expected<std::vector<NeuronSummary>> neuronSummaries(int64_t layerId);
 
 private:

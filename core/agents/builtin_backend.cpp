@@ -1,0 +1,192 @@
+#include "agents/builtin_backend.h"
+
+#include "agents/pattern_fitter.h"
+#include "agents/token_table.h"
+
+#include <algorithm>
+#include <set>
+
+namespace ns {
+
+BuiltinBackend::BuiltinBackend(std::shared_ptr<const TokenTable> table, PatternBudget budget)
+    : m_table(std::move(table)), m_budget(budget) {}
+
+nlohmann::json BuiltinBackend::parameters() const {
+    return {{"literals", m_budget.literals}, {"conditions", m_budget.conditions},
+            {"condition_literals", m_budget.conditionLiterals}, {"span", m_budget.span}};
+}
+
+ModeExplanation BuiltinBackend::fromPattern(const ModePattern& p) const { return {renderPattern(p), p}; }
+
+Expected<ModeExplanation> BuiltinBackend::explain(const ModeRequest& r) {
+    FitInput in;
+    in.evidence = r.evidence;
+    in.others = r.others;
+    in.triggerKeys = r.triggerKeys;
+    for (const AtomicComponent& c : r.components)
+        for (const ContextToken& t : c.context) in.context.push_back(t);
+    return fromPattern(fitMode(*m_table, in, m_budget));
+}
+
+Expected<Simulation> BuiltinBackend::simulate(const ModeExplanation& mode, const std::vector<Sample>& samples) {
+    if (!mode.pattern)
+        return makeError(QStringLiteral("this explanation has no pattern, so the built-in simulator cannot run it"));
+    const CompiledPattern p(*mode.pattern, *m_table);
+    Simulation out;
+    out.reserve(samples.size());
+    for (const Sample& s : samples) out.push_back(p.run(s.ids));
+    return out;
+}
+
+Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
+    const auto& modes = *r.modes;
+    std::vector<Revision> out;
+    auto patternOf = [&](size_t i) { return modes[i].pattern.value_or(ModePattern{}); };
+    auto withMode = [&](size_t i, const ModePattern& p) {
+        auto next = modes;
+        next[i] = fromPattern(p);
+        return next;
+    };
+    // The other modes' simulation on the evidence, for re-fitting one mode on top of them.
+    auto othersOn = [&](int skip) {
+        Simulation s(r.evidence->size());
+        for (size_t i = 0; i < r.evidence->size(); ++i) s[i].assign((*r.evidence)[i].ids.size(), 0.f);
+        for (size_t m = 0; m < modes.size(); ++m) {
+            if (static_cast<int>(m) == skip || !modes[m].pattern) continue;
+            const CompiledPattern p(*modes[m].pattern, *m_table);
+            for (size_t i = 0; i < r.evidence->size(); ++i)
+                for (size_t t = 0; t < s[i].size(); ++t) s[i][t] = std::max(s[i][t], p.at((*r.evidence)[i].ids, t));
+        }
+        return s;
+    };
+
+    {
+        Revision all{QStringLiteral("re-weight every mode from all evidence, probes included"), modes, {}};
+        for (auto& m : all.modes)
+            if (m.pattern) m = fromPattern(refitWeights(*m_table, *m.pattern, *r.evidence));
+        out.push_back(all);
+    }
+    for (size_t i = 0; i < modes.size(); ++i) {
+        const Simulation others = othersOn(static_cast<int>(i));
+        FitInput in;
+        in.evidence = r.evidence;
+        in.others = &others;
+        std::vector<int> keys;
+        if (i < r.components.size()) {
+            for (const AtomicComponent& c : r.components[i]) {
+                keys.push_back(m_table->keyOf(c.trigger));
+                for (const ContextToken& t : c.context) in.context.push_back(t);
+            }
+        }
+        for (const PatternLiteral& l : patternOf(i).literals) keys.push_back(m_table->findKey(l.key));
+        std::set<int> seen;
+        for (int k : keys)
+            if (k >= 0 && seen.insert(k).second) in.triggerKeys.push_back(k);
+        out.push_back({QStringLiteral("re-fit mode %1 on all evidence, probes included").arg(i + 1), withMode(i, fitMode(*m_table, in, m_budget)), {}});
+    }
+
+    // False negatives: a token the explanation misses may belong in a mode.
+    std::vector<int> fnKeys;
+    for (const Miss& m : r.falseNegatives) {
+        const int k = m_table->keyOf(m.token);
+        if (std::find(fnKeys.begin(), fnKeys.end(), k) == fnKeys.end()) fnKeys.push_back(k);
+    }
+    for (size_t f = 0; f < fnKeys.size() && f < 4; ++f) {
+        for (size_t i = 0; i < modes.size(); ++i) {
+            ModePattern p = patternOf(i);
+            if (!p.tokenClass.isEmpty() || static_cast<int>(p.literals.size()) >= m_budget.literals) continue;
+            p.literals.push_back({m_table->keyText(fnKeys[f]), 0.0});
+            p = refitWeights(*m_table, p, *r.evidence);
+            if (p.literals.back().weight <= 0) continue;
+            out.push_back({QStringLiteral("add '%1' to mode %2 (missed on valid)").arg(m_table->keyText(fnKeys[f])).arg(i + 1),
+                           withMode(i, p), {}});
+        }
+    }
+    if (!fnKeys.empty() && static_cast<int>(modes.size()) < r.maxModes) {
+        const Simulation others = othersOn(-1);
+        FitInput in;
+        in.evidence = r.evidence;
+        in.others = &others;
+        in.triggerKeys = fnKeys;
+        const ModePattern p = fitMode(*m_table, in, m_budget);
+        if (!p.empty()) {
+            auto next = modes;
+            next.push_back(fromPattern(p));
+            std::vector<int> origin;
+            for (size_t i = 0; i < modes.size(); ++i) origin.push_back(static_cast<int>(i));
+            origin.push_back(-1);
+            out.push_back({QStringLiteral("add a mode for what the explanation misses on valid"), next, origin});
+        }
+    }
+    // Tokens the vocabulary probe found firing on their own, seen in the corpus probes.
+    for (size_t f = 0; f < r.strongKeys.size() && f < 4; ++f) {
+        for (size_t i = 0; i < modes.size(); ++i) {
+            ModePattern p = patternOf(i);
+            if (!p.tokenClass.isEmpty() || static_cast<int>(p.literals.size()) >= m_budget.literals) continue;
+            p.literals.push_back({m_table->keyText(r.strongKeys[f]), 0.0});
+            p = refitWeights(*m_table, p, *r.evidence);
+            if (p.literals.back().weight <= 0) continue;
+            out.push_back({QStringLiteral("add '%1' to mode %2 (fires on its own)").arg(m_table->keyText(r.strongKeys[f])).arg(i + 1),
+                           withMode(i, p), {}});
+        }
+    }
+    if (!r.strongKeys.empty() && static_cast<int>(modes.size()) < r.maxModes) {
+        const Simulation others = othersOn(-1);
+        FitInput in;
+        in.evidence = r.evidence;
+        in.others = &others;
+        in.triggerKeys = r.strongKeys;
+        const ModePattern p = fitMode(*m_table, in, m_budget);
+        if (!p.empty()) {
+            auto next = modes;
+            next.push_back(fromPattern(p));
+            std::vector<int> origin;
+            for (size_t i = 0; i < modes.size(); ++i) origin.push_back(static_cast<int>(i));
+            origin.push_back(-1);
+            out.push_back({QStringLiteral("add a mode for tokens that fire on their own"), next, origin});
+        }
+    }
+    // A broad class as a mode of its own: weak firing over many tokens that literals cannot
+    // cover, under the stronger modes (the simulation is the maximum over modes).
+    if (static_cast<int>(modes.size()) < r.maxModes) {
+        const Simulation others = othersOn(-1);
+        FitInput in;
+        in.evidence = r.evidence;
+        in.others = &others;
+        const ModePattern p = fitMode(*m_table, in, m_budget);
+        if (!p.empty()) {
+            auto next = modes;
+            next.push_back(fromPattern(p));
+            std::vector<int> origin;
+            for (size_t i = 0; i < modes.size(); ++i) origin.push_back(static_cast<int>(i));
+            origin.push_back(-1);
+            out.push_back({QStringLiteral("add a mode for a whole class of tokens"), next, origin});
+        }
+    }
+    // False positives: a literal that fires where the neuron does not.
+    std::set<std::pair<int, int>> tried;
+    for (const Miss& m : r.falsePositives) {
+        if (m.mode < 0 || m.mode >= static_cast<int>(modes.size())) continue;
+        const int k = m_table->keyOf(m.token);
+        if (!tried.insert({m.mode, k}).second || tried.size() > 4) continue;
+        ModePattern p = patternOf(static_cast<size_t>(m.mode));
+        const auto it = std::find_if(p.literals.begin(), p.literals.end(),
+                                     [&](const PatternLiteral& l) { return m_table->findKey(TokenTable::keyFor(l.key)) == k; });
+        if (it == p.literals.end()) continue;
+        p.literals.erase(it);
+        if (p.empty()) continue;
+        out.push_back({QStringLiteral("drop '%1' from mode %2 (fires where the neuron does not)").arg(m_table->keyText(k)).arg(m.mode + 1),
+                       withMode(static_cast<size_t>(m.mode), p), {}});
+    }
+    for (size_t i = 0; i < modes.size() && modes.size() > 1; ++i) {
+        auto next = modes;
+        next.erase(next.begin() + static_cast<std::ptrdiff_t>(i));
+        std::vector<int> origin;
+        for (size_t j = 0; j < modes.size(); ++j)
+            if (j != i) origin.push_back(static_cast<int>(j));
+        out.push_back({QStringLiteral("drop mode %1").arg(i + 1), next, origin});
+    }
+    return out;
+}
+
+}  // namespace ns

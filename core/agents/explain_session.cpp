@@ -1,0 +1,185 @@
+#include "agents/explain_session.h"
+
+#include "activations/corpus_reader.h"
+#include "activations/corpus_windows.h"
+#include "agents/activation_source.h"
+#include "agents/backend.h"
+#include "agents/token_table.h"
+#include "model/language_model.h"
+#include "store/cache_db.h"
+#include "store/mined_layers.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+
+namespace ns {
+namespace {
+
+// Bump when the loop's method changes what a run produces, so old cached runs are not reused.
+constexpr const char* kLoopVersion = "loop-1";
+
+Expected<QByteArray> readSpec(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
+    return f.readAll();
+}
+
+QString sha256(const QByteArray& bytes) {
+    return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+}
+
+}  // namespace
+
+ExplainSession::ExplainSession(std::shared_ptr<const LanguageModel> model, QString corpusPath, CacheDb& db)
+    : m_model(std::move(model)), m_corpusPath(std::move(corpusPath)), m_db(db),
+      m_table(std::make_shared<TokenTable>(m_model->tokenizer())) {}
+
+ExplainSession::~ExplainSession() = default;
+
+MineOptions ExplainSession::mineOptions(int layer) const {
+    MineOptions o;
+    o.layer = layer;
+    o.windowTokens = std::min(o.windowTokens, m_model->config().nPositions);
+    return o;
+}
+
+Expected<QString> ExplainSession::corpusHash() {
+    if (m_corpusHash.isEmpty()) {
+        auto h = hashFile(m_corpusPath);
+        if (!h) return Error{h.error()};
+        m_corpusHash = *h;
+    }
+    return m_corpusHash;
+}
+
+Expected<std::shared_ptr<const CorpusWindows>> ExplainSession::corpusWindows() {
+    if (!m_windows) {
+        auto w = readCorpusWindows(m_model->tokenizer(), m_corpusPath, mineOptions(0).windowTokens);
+        if (!w) return Error{w.error()};
+        m_windows = *w;
+        std::vector<std::vector<int>> sequences;
+        for (const auto& win : m_windows->windows) sequences.push_back(win->tokens);
+        m_table->learnCorpusClasses(sequences);
+    }
+    return m_windows;
+}
+
+Expected<std::unique_ptr<ActivationSource>> ExplainSession::source(const ExplainTarget& t) const {
+    if (t.synthetic()) {
+        auto spec = CalibrationNeuron::load(t.specPath);
+        if (!spec) return Error{spec.error()};
+        return std::unique_ptr<ActivationSource>(new CalibrationSource(*spec, m_table));
+    }
+    const ModelConfig& cfg = m_model->config();
+    if (t.layer < 0 || t.layer >= cfg.nLayer)
+        return makeError(QStringLiteral("layer %1 is out of range: the model has layers 0..%2").arg(t.layer).arg(cfg.nLayer - 1));
+    if (t.neuron < 0 || t.neuron >= cfg.nInner)
+        return makeError(QStringLiteral("neuron %1 is out of range: layer %2 has neurons 0..%3").arg(t.neuron).arg(t.layer).arg(cfg.nInner - 1));
+    return std::unique_ptr<ActivationSource>(new ModelNeuronSource(m_model, t.layer, t.neuron));
+}
+
+Expected<NeuronRecord> ExplainSession::record(const ExplainTarget& t, const MiningProgressFn& progress) {
+    if (!t.synthetic()) {
+        if (auto s = source(t); !s) return Error{s.error()};
+        auto mined = obtainMinedLayer(m_db, *m_model, m_corpusPath, mineOptions(t.layer), progress);
+        if (!mined) return Error{mined.error()};
+        return m_db.loadNeuron(mined->layerId, t.neuron);
+    }
+    // A calibration neuron goes through the same miner, its activations computed from its spec.
+    auto bytes = readSpec(t.specPath);
+    if (!bytes) return Error{bytes.error()};
+    auto spec = CalibrationNeuron::parse(*bytes, t.specPath);
+    if (!spec) return Error{spec.error()};
+    auto hash = corpusHash();
+    if (!hash) return Error{hash.error()};
+    MineOptions o = mineOptions(0);
+    o.layer = -1;
+    const LayerKey key{m_model->fingerprint(), *hash, -1, o.key() + QStringLiteral("-spec") + sha256(*bytes)};
+    auto found = m_db.findLayer(key);
+    if (!found) return Error{found.error()};
+    int64_t layerId = 0;
+    if (found->has_value()) {
+        layerId = (*found)->id;
+    } else {
+        const CalibrationSource src(*spec, m_table);
+        auto activationsOf = [&](const std::vector<std::vector<int>>& batch) -> Expected<TensorData> {
+            auto acts = src.activations(batch);
+            if (!acts) return Error{acts.error()};
+            TensorData t;
+            const size_t T = batch.empty() ? 0 : batch[0].size();
+            t.shape = {1, static_cast<int64_t>(batch.size()), static_cast<int64_t>(T)};
+            for (const auto& row : *acts) t.values.insert(t.values.end(), row.begin(), row.end());
+            return t;
+        };
+        auto records = mineNeurons(m_model->tokenizer(), m_corpusPath, o, 1, activationsOf, progress);
+        if (!records) return Error{records.error()};
+        if (records->neurons.empty() || records->neurons[0].stats.max <= 0)
+            return makeError(QStringLiteral("%1: none of the spec's modes fires anywhere in the corpus %2")
+                                 .arg(t.specPath, QFileInfo(m_corpusPath).fileName()));
+        auto id = m_db.storeLayer(key, *records, m_model->directory(), QFileInfo(m_corpusPath).absoluteFilePath());
+        if (!id) return Error{id.error()};
+        layerId = *id;
+    }
+    return m_db.loadNeuron(layerId, 0);
+}
+
+Expected<QString> ExplainSession::cacheKey(const ExplainTarget& t, const Backend& backend, const LoopOptions& options) {
+    auto hash = corpusHash();
+    if (!hash) return Error{hash.error()};
+    nlohmann::json k{{"version", kLoopVersion},
+                     {"model", m_model->fingerprint().toStdString()},
+                     {"corpus", hash->toStdString()},
+                     {"mining", mineOptions(std::max(0, t.layer)).key().toStdString()},
+                     {"layer", t.layer},
+                     {"neuron", t.neuron},
+                     {"backend", backend.name().toStdString()},
+                     {"backend_parameters", backend.parameters()},
+                     {"loop", options.toJson()}};
+    if (t.synthetic()) {
+        auto bytes = readSpec(t.specPath);
+        if (!bytes) return Error{bytes.error()};
+        k["spec"] = sha256(*bytes).toStdString();
+    }
+    return sha256(QByteArray::fromStdString(k.dump()));
+}
+
+Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend& backend, const LoopOptions& options,
+                                                 bool recompute, const std::function<void(const LoopEvent&)>& listener,
+                                                 const std::atomic<bool>* cancel, const MiningProgressFn& progress) {
+    auto key = cacheKey(t, backend, options);
+    if (!key) return Error{key.error()};
+    if (!recompute) {
+        auto found = m_db.findExplanation(*key);
+        if (!found) return Error{found.error()};
+        if (found->has_value()) return ExplainOutcome{(*found)->result, (*found)->transcript, true};
+    }
+    auto rec = record(t, progress);
+    if (!rec) return Error{rec.error()};
+    auto src = source(t);
+    if (!src) return Error{src.error()};
+    auto windows = corpusWindows();
+    if (!windows) return Error{windows.error()};
+    // A real neuron's components are compared as its own layer sees them, in context. A
+    // calibration neuron's modes are rules over token text, which the model's embedding of the
+    // token on its own represents.
+    const Representer representer(m_model, t.synthetic() ? 0 : t.layer, t.synthetic());
+    const int filler = m_model->tokenizer().endOfTextId() >= 0 ? m_model->tokenizer().endOfTextId() : 0;
+    Orchestrator orchestrator(**src, representer, m_table, *windows, backend, filler);
+    auto result = orchestrator.run(*rec, options, listener, cancel);
+    if (!result) return Error{result.error()};
+
+    StoredExplanation stored;
+    stored.key = *key;
+    stored.layer = t.synthetic() ? -1 : t.layer;
+    stored.neuron = t.synthetic() ? -1 : t.neuron;
+    stored.modelHash = m_model->fingerprint();
+    stored.corpusHash = m_corpusHash;
+    stored.result = loopResultToJson(*result, *m_table);
+    stored.splits = result->splits;
+    stored.transcript = result->transcript;
+    if (auto id = m_db.storeExplanation(stored); !id) return Error{id.error()};
+    return ExplainOutcome{stored.result, stored.transcript, false};
+}
+
+}  // namespace ns

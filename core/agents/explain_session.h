@@ -1,0 +1,77 @@
+#pragma once
+
+#include "activations/miner.h"
+#include "activations/neuron_record.h"
+#include "agents/orchestrator.h"
+#include "util/expected.h"
+
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace ns {
+
+class ActivationSource;
+class Backend;
+class CacheDb;
+class LanguageModel;
+class TokenTable;
+struct CorpusWindows;
+
+/// A neuron to explain: a real one (layer, neuron) or a calibration spec.
+struct ExplainTarget {
+    int layer = -1;
+    int neuron = -1;
+    QString specPath;  ///< set for a calibration neuron
+    bool synthetic() const { return !specPath.isEmpty(); }
+};
+
+struct ExplainOutcome {
+    nlohmann::json result;      ///< loopResultToJson, as stored
+    nlohmann::json transcript;
+    bool fromCache = false;
+};
+
+/// Everything one model and corpus need to explain neurons: the token table, the corpus held
+/// as windows for probes, the cache. Mines a layer (or a calibration neuron) when the cache
+/// does not have it, runs the loop and stores the result; a second run with the same inputs
+/// returns the stored result unless asked to recompute. Use on one thread.
+class ExplainSession {
+public:
+    ExplainSession(std::shared_ptr<const LanguageModel> model, QString corpusPath, CacheDb& db);
+    ~ExplainSession();
+
+    const LanguageModel& model() const { return *m_model; }
+    std::shared_ptr<const TokenTable> table() const { return m_table; }
+    const QString& corpusPath() const { return m_corpusPath; }
+    /// The mining options the explorer and the command line share for a layer.
+    MineOptions mineOptions(int layer) const;
+
+    using MiningProgressFn = std::function<bool(const MiningProgress&)>;
+    /// The record of the target, mined and cached first when needed.
+    Expected<NeuronRecord> record(const ExplainTarget& target, const MiningProgressFn& progress = {});
+    /// The activation source the agents use for the target.
+    Expected<std::unique_ptr<ActivationSource>> source(const ExplainTarget& target) const;
+
+    Expected<ExplainOutcome> explain(const ExplainTarget& target, Backend& backend, const LoopOptions& options,
+                                     bool recompute = false, const std::function<void(const LoopEvent&)>& listener = {},
+                                     const std::atomic<bool>* cancel = nullptr, const MiningProgressFn& progress = {});
+
+private:
+    Expected<QString> corpusHash();
+    Expected<QString> cacheKey(const ExplainTarget& target, const Backend& backend, const LoopOptions& options);
+    Expected<std::shared_ptr<const CorpusWindows>> corpusWindows();
+
+    std::shared_ptr<const LanguageModel> m_model;
+    QString m_corpusPath;
+    CacheDb& m_db;
+    std::shared_ptr<TokenTable> m_table;
+    std::shared_ptr<const CorpusWindows> m_windows;
+    QString m_corpusHash;
+};
+
+}  // namespace ns

@@ -1,0 +1,86 @@
+#pragma once
+
+#include "agents/sample.h"
+#include "util/expected.h"
+
+#include <QString>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace ns {
+
+class TokenTable;
+
+struct PatternLiteral {
+    QString key;  ///< a token key (TokenTable::keyFor): case and surrounding spaces folded
+    double weight = 0;
+};
+
+/// A condition on the tokens before the trigger: the previous token (span 1) or any of the
+/// previous `span` tokens is one of the literals, or belongs to the class.
+struct ContextCondition {
+    int span = 1;
+    std::vector<QString> literals;
+    QString tokenClass;
+};
+
+/// One mode's executable explanation: the trigger (literal tokens with weights, or one token
+/// class with one weight) and up to two context conditions that must all hold.
+struct ModePattern {
+    std::vector<PatternLiteral> literals;
+    QString tokenClass;
+    double classWeight = 0;
+    std::vector<ContextCondition> conditions;
+
+    bool empty() const { return literals.empty() && tokenClass.isEmpty(); }
+};
+
+/// What keeps a mode readable, so that it can never become a lookup table of the exemplars.
+struct PatternBudget {
+    int literals = 12;           ///< or one class
+    int conditions = 2;
+    int conditionLiterals = 6;
+    int span = 8;                ///< the widest context a condition looks at
+};
+
+/// The readable sentence that states the whole pattern (every literal with its weight, the
+/// class, every condition).
+QString renderPattern(const ModePattern& p);
+/// An error naming the first rule of the budget the pattern breaks, or of its class ids.
+Expected<void> checkPattern(const ModePattern& p, const PatternBudget& budget = {});
+
+nlohmann::json patternToJson(const ModePattern& p);
+Expected<ModePattern> patternFromJson(const nlohmann::json& j);
+
+/// A pattern resolved against a vocabulary, run on token ids.
+class CompiledPattern {
+public:
+    CompiledPattern(const ModePattern& p, const TokenTable& table);
+    /// Predicted activation at every token of `ids`.
+    std::vector<float> run(const std::vector<int>& ids) const;
+    float at(const std::vector<int>& ids, size_t i) const;
+    /// The trigger weight of a token, ignoring the conditions.
+    float triggerWeight(int id) const;
+
+private:
+    struct Condition {
+        int span = 1;
+        std::unordered_set<int> keys;
+        const std::vector<char>* members = nullptr;
+    };
+    bool holds(const Condition& c, const std::vector<int>& ids, size_t i) const;
+    const TokenTable* m_table;
+    std::unordered_map<int, float> m_weights;  // key -> weight
+    const std::vector<char>* m_class = nullptr;
+    float m_classWeight = 0;
+    std::vector<Condition> m_conditions;
+};
+
+/// The simulation of several modes: at each token, the maximum over the modes.
+Simulation simulateModes(const std::vector<CompiledPattern>& modes, const std::vector<Sample>& samples);
+
+}  // namespace ns
