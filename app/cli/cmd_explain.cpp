@@ -62,6 +62,8 @@ Expected<Session> openSession(const Command& c) {
     auto backend = makeBackend(c, s.session->table());
     if (!backend) return Error{backend.error()};
     s.backend = std::move(*backend);
+    // Every mode costs an LLM explainer call and many simulator calls: fewer modes over HTTP.
+    if (s.backend->name() != QLatin1String("builtin")) s.loop.maxModes = 4;
     return s;
 }
 

@@ -178,7 +178,9 @@ Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend
     stored.result = loopResultToJson(*result, *m_table);
     stored.splits = result->splits;
     stored.transcript = result->transcript;
-    if (auto id = m_db.storeExplanation(stored); !id) return Error{id.error()};
+    // A run cut short by a failing backend is shown but not cached, so the next run tries again.
+    if (result->stopped.isEmpty())
+        if (auto id = m_db.storeExplanation(stored); !id) return Error{id.error()};
     return ExplainOutcome{stored.result, stored.transcript, false};
 }
 

@@ -702,7 +702,9 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     // 5. Refinement.
     if (o.maxIterations > 0)
         if (auto r = run.scanVocabulary(); !r) return Error{r.error()};
-    for (int it = 1; it <= o.maxIterations && !modes.empty(); ++it) {
+    // A backend that fails here (an LLM server gone, answers that stay malformed) stops the
+    // refinement; the loop finishes with the explanation it has and says why.
+    auto refineOnce = [&](int it) -> Expected<bool> {
         if (run.stopped()) return cancelled();
         std::vector<Miss> fn, fp;
         run.misses(modes, &fn, &fp);
@@ -783,7 +785,17 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         run.note("refiner", QStringLiteral("iteration %1: %2").arg(it).arg(change),
                  {{"iteration", it}, {"candidates", judged}, {"kept", best >= 0 ? judged[static_cast<size_t>(best)] : nlohmann::json()}});
         if (auto r = reportIteration(it, change, best >= 0); !r) return Error{r.error()};
-        if (best < 0) break;
+        return best >= 0;
+    };
+    for (int it = 1; it <= o.maxIterations && !modes.empty(); ++it) {
+        auto more = refineOnce(it);
+        if (!more) {
+            if (run.stopped()) return cancelled();
+            out.stopped = more.error();
+            run.note("refiner", QStringLiteral("refinement stopped: %1").arg(more.error()));
+            break;
+        }
+        if (!*more) break;
     }
 
     // 6. Test: the headline, per mode, single-pass, random alone.
@@ -857,6 +869,7 @@ nlohmann::json loopResultToJson(const LoopResult& r, const TokenTable& table) {
             {"backend", r.backend.toStdString()},
             {"parameters", r.parameters},
             {"seed", r.seed},
+            {"stopped", r.stopped.toStdString()},
             {"seconds", r.seconds}};
 }
 

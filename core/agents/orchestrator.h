@@ -77,6 +77,7 @@ struct LoopResult {
     nlohmann::json splits;
     nlohmann::json transcript;
     double seconds = 0;
+    QString stopped;  ///< why refinement ended early (a backend error), else empty
 };
 
 /// Runs the agents for one neuron: split, decompose, cluster and explain (choosing the number
