@@ -112,6 +112,48 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("probe"));
     }
 
+    void explanationsRoundTripAndReplace() {
+        const QString path = m_dir.filePath(QStringLiteral("explanations.sqlite"));
+        auto db = CacheDb::open(path);
+        QVERIFY(db.ok());
+        StoredExplanation e;
+        e.key = QStringLiteral("k1");
+        e.layer = 2;
+        e.neuron = 7;
+        e.modelHash = QStringLiteral("m");
+        e.corpusHash = QStringLiteral("c");
+        e.result = {{"neuron", "2/7"}, {"backend", "builtin"}, {"score", 0.5}, {"parameters", {{"x", 1}}},
+                    {"iterations", {{{"index", 0}, {"valid_score", 0.4}, {"mode_scores", {0.4}}, {"change", "first"},
+                                     {"kept", true}, {"modes", nlohmann::json::array()}}}}};
+        e.splits = {{"train", nlohmann::json::array()}};
+        e.transcript = nlohmann::json::array({{{"role", "decomposer"}, {"step", "s"}}});
+        QVERIFY((*db)->storeExplanation(e).ok());
+        auto found = (*db)->findExplanation(QStringLiteral("k1"));
+        QVERIFY(found.ok() && found->has_value());
+        QCOMPARE((**found).result.dump(), e.result.dump());
+        QCOMPARE((**found).transcript.dump(), e.transcript.dump());
+        QCOMPARE((**found).layer, 2);
+        e.result["score"] = 0.75;  // the same key replaces the older run
+        QVERIFY((*db)->storeExplanation(e).ok());
+        found = (*db)->findExplanation(QStringLiteral("k1"));
+        QCOMPARE((**found).result.at("score").get<double>(), 0.75);
+        auto missing = (*db)->findExplanation(QStringLiteral("nope"));
+        QVERIFY(missing.ok() && !missing->has_value());
+        {
+            QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("poke"));
+            sql.setDatabaseName(path);
+            QVERIFY(sql.open());
+            QSqlQuery q(sql);
+            QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM explanation_iterations")) && q.next());
+            QCOMPARE(q.value(0).toInt(), 1);
+            QVERIFY(q.exec(QStringLiteral("UPDATE explanations SET result = '{broken' WHERE key = 'k1'")));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("poke"));
+        auto damaged = (*db)->findExplanation(QStringLiteral("k1"));
+        QVERIFY(!damaged.ok());
+        QVERIFY2(damaged.error().contains(path) && damaged.error().contains(QStringLiteral("--recompute")), qPrintable(damaged.error()));
+    }
+
     void refusesBadFiles_data() {
         QTest::addColumn<int>("kind");
         QTest::addColumn<QString>("fragment");

@@ -1,3 +1,4 @@
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -105,6 +106,63 @@ private Q_SLOTS:
         QVERIFY(j.contains(QStringLiteral("quantiles")) && j.contains(QStringLiteral("random")) && j.contains(QStringLiteral("stats")));
     }
 
+    void explainPrintsTheLoopAndCachesIt() {
+        const QString db = m_dir.filePath(QStringLiteral("explain.sqlite"));
+        const QString slice = writeCorpusSlice(m_dir, 60000, {}, QStringLiteral("explain-corpus.txt"));
+        // The tiny model's tokens are bytes: plant modes a byte-level tokenizer can show.
+        const QString spec = m_dir.filePath(QStringLiteral("spec.json"));
+        QFile f(spec);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"name\": \"t-and-space-after-e\", \"modes\": [{\"token_regex\": \"t\", \"activation\": 1},"
+                " {\"token_regex\": \" \", \"context_regex\": \"e\", \"activation\": 0.5}]}");
+        f.close();
+        const QStringList args{QStringLiteral("explain"), QStringLiteral("--model"), m_model, QStringLiteral("--corpus"), slice,
+                               QStringLiteral("--db"), db, QStringLiteral("--synthetic"), spec, QStringLiteral("--max-iterations"),
+                               QStringLiteral("3")};
+        auto r = run(args);
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto j = json(r.out);
+        for (const char* key : {"neuron", "score", "baseline_score", "random_score", "modes", "iterations", "backend", "seconds"})
+            QVERIFY2(j.contains(QLatin1String(key)), key);
+        QCOMPARE(j[QStringLiteral("neuron")].toString(), QStringLiteral("synthetic:t-and-space-after-e"));
+        QVERIFY(j[QStringLiteral("score")].toDouble() > 0.8);
+        QCOMPARE(j[QStringLiteral("backend")].toString(), QStringLiteral("builtin"));
+        QVERIFY(!j[QStringLiteral("modes")].toArray().isEmpty());
+        const auto mode = j[QStringLiteral("modes")].toArray().at(0).toObject();
+        for (const char* key : {"explanation", "pattern", "score", "exemplar_count"}) QVERIFY2(mode.contains(QLatin1String(key)), key);
+        const auto it = j[QStringLiteral("iterations")].toArray().at(0).toObject();
+        for (const char* key : {"index", "valid_score", "mode_scores"}) QVERIFY2(it.contains(QLatin1String(key)), key);
+        QVERIFY(r.err.contains("iteration 0"));  // progress on stderr
+        auto again = run(args);
+        QCOMPARE(again.code, 0);
+        QCOMPARE(json(again.out)[QStringLiteral("cached")].toBool(), true);
+        QCOMPARE(json(again.out)[QStringLiteral("modes")], j[QStringLiteral("modes")]);
+    }
+
+    void evaluateSummarisesTheLayer() {
+        const QString slice = writeCorpusSlice(m_dir, 60000, {}, QStringLiteral("evaluate-corpus.txt"));
+        auto r = run({QStringLiteral("evaluate"), QStringLiteral("--model"), m_model, QStringLiteral("--corpus"), slice,
+                      QStringLiteral("--db"), m_dir.filePath(QStringLiteral("evaluate.sqlite")), QStringLiteral("--layer"),
+                      QStringLiteral("1"), QStringLiteral("--sample"), QStringLiteral("3"), QStringLiteral("--max-iterations"),
+                      QStringLiteral("2"), QStringLiteral("--seed"), QStringLiteral("5")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto j = json(r.out);
+        QCOMPARE(j[QStringLiteral("layer")].toInt(), 1);
+        QCOMPARE(j[QStringLiteral("sample")].toInt(), 3);
+        QCOMPARE(j[QStringLiteral("seed")].toInt(), 5);
+        const auto neurons = j[QStringLiteral("neurons")].toArray();
+        QCOMPARE(neurons.size(), 3);
+        for (const char* key : {"neuron", "score", "baseline_score", "random_score", "modes", "seconds"})
+            QVERIFY2(neurons.at(0).toObject().contains(QLatin1String(key)), key);
+        const auto s = j[QStringLiteral("summary")].toObject();
+        for (const char* key : {"loop_mean", "loop_median", "baseline_mean", "baseline_median", "loop_win_rate", "mean_modes",
+                                "seconds_per_neuron"})
+            QVERIFY2(s.contains(QLatin1String(key)), key);
+        double mean = 0;
+        for (const auto& n : neurons) mean += n.toObject()[QStringLiteral("score")].toDouble() / 3;
+        QVERIFY(std::abs(mean - s[QStringLiteral("loop_mean")].toDouble()) < 1e-9);
+    }
+
     void trainTokenizerThenModel() {
         const QString tok = m_dir.filePath(QStringLiteral("tok")), out = m_dir.filePath(QStringLiteral("trained"));
         auto t = run({QStringLiteral("train-tokenizer"), QStringLiteral("--text"), corpus(), QStringLiteral("--out"), tok,
@@ -150,6 +208,26 @@ private Q_SLOTS:
                                                            QStringLiteral("--file"), QStringLiteral("b")}
                                             << QStringLiteral("exactly one");
         QTest::newRow("bad option") << QStringList{QStringLiteral("info"), QStringLiteral("--bogus")} << QStringLiteral("bogus");
+        const QString db = QDir::temp().filePath(QStringLiteral("neuronscope-test-cli-errors.sqlite"));
+        QTest::newRow("explain without a neuron") << QStringList{QStringLiteral("explain"), QStringLiteral("--model"), model,
+                                                                 QStringLiteral("--db"), db}
+                                                  << QStringLiteral("--layer L --neuron N, or --synthetic");
+        QTest::newRow("unknown backend") << QStringList{QStringLiteral("explain"), QStringLiteral("--model"), model, QStringLiteral("--db"), db,
+                                                        QStringLiteral("--layer"), QStringLiteral("0"), QStringLiteral("--neuron"),
+                                                        QStringLiteral("1"), QStringLiteral("--backend"), QStringLiteral("magic")}
+                                         << QStringLiteral("--backend must be builtin or openai");
+        QTest::newRow("explain neuron out of range") << QStringList{QStringLiteral("explain"), QStringLiteral("--model"), model,
+                                                                    QStringLiteral("--db"), db, QStringLiteral("--layer"), QStringLiteral("0"),
+                                                                    QStringLiteral("--neuron"), QStringLiteral("64")}
+                                                     << QStringLiteral("neuron 64 is out of range");
+        QTest::newRow("bad llm setting") << QStringList{QStringLiteral("explain"), QStringLiteral("--model"), model, QStringLiteral("--db"), db,
+                                                        QStringLiteral("--synthetic"), QStringLiteral("x.json"), QStringLiteral("--backend"),
+                                                        QStringLiteral("openai"), QStringLiteral("--llm"), QStringLiteral("colour=blue")}
+                                         << QStringLiteral("unknown setting \"colour\"");
+        QTest::newRow("spec that never fires") << QStringList{QStringLiteral("explain"), QStringLiteral("--model"), model,
+                                                              QStringLiteral("--db"), db, QStringLiteral("--synthetic"),
+                                                              QStringLiteral(NS_TEST_DATA_DIR "/calibration/never_fires.json")}
+                                               << QStringLiteral("never_fires.json: none of the spec's modes fires");
     }
     void errors() {
         QFETCH(QStringList, args);

@@ -27,8 +27,8 @@ void addSessionOptions(Command& c) {
     c.addValue(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(defaultCachePath()), QStringLiteral("PATH"));
     c.addValue(QStringLiteral("backend"), QStringLiteral("Agent backend: builtin (default, offline) or openai."), QStringLiteral("NAME"),
                QStringLiteral("builtin"));
-    c.addValue(QStringLiteral("max-iterations"), QStringLiteral("Refinement iterations at most (default 8)."), QStringLiteral("K"),
-               QStringLiteral("8"));
+    c.addValue(QStringLiteral("max-iterations"), QStringLiteral("Refinement iterations at most (default %1).").arg(LoopOptions{}.maxIterations),
+               QStringLiteral("K"), QString::number(LoopOptions{}.maxIterations));
     c.addValue(QStringLiteral("seed"), QStringLiteral("Seed of the splits, clustering and probes (default 0)."), QStringLiteral("S"),
                QStringLiteral("0"));
     c.addFlag(QStringLiteral("recompute"), QStringLiteral("Run the loop again even when the result is cached."));
