@@ -5,6 +5,7 @@
 #include "activations/neuron_accumulator.h"
 #include "model/half_float.h"
 #include "model/language_model.h"
+#include "util/splitmix.h"
 
 #include <QElapsedTimer>
 
@@ -18,12 +19,6 @@
 namespace ns {
 namespace {
 
-uint64_t splitmix(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
 
 /// The random windows every neuron shares: the R windows of smallest key, with all neurons'
 /// activations (half precision), replaced as smaller keys arrive.
@@ -103,14 +98,14 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
         std::vector<uint64_t> windowKeys(B);
         for (size_t b = 0; b < B; ++b) {
             out.tokens += static_cast<int64_t>(pending[b]->tokens.size());
-            windowKeys[b] = splitmix(o.seed ^ splitmix(static_cast<uint64_t>(pending[b]->id)));
+            windowKeys[b] = splitmix64(o.seed ^ splitmix64(static_cast<uint64_t>(pending[b]->id)));
         }
         // Neurons are independent: split them over the cores between two forward passes.
         auto accumulate = [&](int from, int to) {
             for (int n = from; n < to; ++n)
                 for (size_t b = 0; b < B; ++b)
                     acc[static_cast<size_t>(n)].add(pending[b], actsOf(n, b), static_cast<int>(pending[b]->tokens.size()),
-                                                    splitmix(windowKeys[b] + static_cast<uint64_t>(n)));
+                                                    splitmix64(windowKeys[b] + static_cast<uint64_t>(n)));
         };
         const int parts = o.accumulate ? std::max(1, std::min(computeThreads(), N)) : 0;
         std::vector<std::thread> workers;
@@ -119,7 +114,7 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
         for (auto& t : workers) t.join();
 
         for (size_t b = 0; b < B && o.accumulate; ++b) {
-            const uint64_t randomKey = splitmix(windowKeys[b] ^ 0x5EED5EED5EED5EEDull);
+            const uint64_t randomKey = splitmix64(windowKeys[b] ^ 0x5EED5EED5EED5EEDull);
             if (!random.wants(randomKey)) continue;
             const int len = static_cast<int>(pending[b]->tokens.size());
             RandomWindows::Slot slot{pending[b], std::vector<uint16_t>(static_cast<size_t>(N) * len), len};

@@ -85,84 +85,48 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
         out.push_back({QStringLiteral("re-fit mode %1 on all evidence, probes included").arg(i + 1), withMode(i, fitMode(*m_table, in, m_budget)), {}});
     }
 
-    // False negatives: a token the explanation misses may belong in a mode.
+    // A new mode fitted on top of the others, from candidate trigger keys (none: classes only).
+    auto addMode = [&](const std::vector<int>& keys, const QString& why) {
+        if (static_cast<int>(modes.size()) >= r.maxModes) return;
+        const Simulation others = othersOn(-1);
+        FitInput in;
+        in.evidence = r.evidence;
+        in.others = &others;
+        in.triggerKeys = keys;
+        const ModePattern p = fitMode(*m_table, in, m_budget);
+        if (p.empty()) return;
+        Revision rev{why, modes, {}};
+        rev.modes.push_back(fromPattern(p));
+        for (size_t i = 0; i < modes.size(); ++i) rev.origin.push_back(static_cast<int>(i));
+        rev.origin.push_back(-1);
+        out.push_back(std::move(rev));
+    };
+    // One more literal in each mode that has room, weighted from the evidence.
+    auto addLiteral = [&](int key, const QString& why) {
+        for (size_t i = 0; i < modes.size(); ++i) {
+            ModePattern p = patternOf(i);
+            if (!p.tokenClass.isEmpty() || static_cast<int>(p.literals.size()) >= m_budget.literals) continue;
+            p.literals.push_back({m_table->keyText(key), 0.0});
+            p = refitWeights(*m_table, p, *r.evidence);
+            if (p.literals.back().weight <= 0) continue;
+            out.push_back({QStringLiteral("add '%1' to mode %2 (%3)").arg(m_table->keyText(key)).arg(i + 1).arg(why), withMode(i, p), {}});
+        }
+    };
+
+    // False negatives: a token the explanation misses may belong in a mode, or make a new one.
     std::vector<int> fnKeys;
     for (const Miss& m : r.falseNegatives) {
         const int k = m_table->keyOf(m.token);
         if (std::find(fnKeys.begin(), fnKeys.end(), k) == fnKeys.end()) fnKeys.push_back(k);
     }
-    for (size_t f = 0; f < fnKeys.size() && f < 4; ++f) {
-        for (size_t i = 0; i < modes.size(); ++i) {
-            ModePattern p = patternOf(i);
-            if (!p.tokenClass.isEmpty() || static_cast<int>(p.literals.size()) >= m_budget.literals) continue;
-            p.literals.push_back({m_table->keyText(fnKeys[f]), 0.0});
-            p = refitWeights(*m_table, p, *r.evidence);
-            if (p.literals.back().weight <= 0) continue;
-            out.push_back({QStringLiteral("add '%1' to mode %2 (missed on valid)").arg(m_table->keyText(fnKeys[f])).arg(i + 1),
-                           withMode(i, p), {}});
-        }
-    }
-    if (!fnKeys.empty() && static_cast<int>(modes.size()) < r.maxModes) {
-        const Simulation others = othersOn(-1);
-        FitInput in;
-        in.evidence = r.evidence;
-        in.others = &others;
-        in.triggerKeys = fnKeys;
-        const ModePattern p = fitMode(*m_table, in, m_budget);
-        if (!p.empty()) {
-            auto next = modes;
-            next.push_back(fromPattern(p));
-            std::vector<int> origin;
-            for (size_t i = 0; i < modes.size(); ++i) origin.push_back(static_cast<int>(i));
-            origin.push_back(-1);
-            out.push_back({QStringLiteral("add a mode for what the explanation misses on valid"), next, origin});
-        }
-    }
+    for (size_t f = 0; f < fnKeys.size() && f < 4; ++f) addLiteral(fnKeys[f], QStringLiteral("missed on valid"));
+    if (!fnKeys.empty()) addMode(fnKeys, QStringLiteral("add a mode for what the explanation misses on valid"));
     // Tokens the vocabulary probe found firing on their own, seen in the corpus probes.
-    for (size_t f = 0; f < r.strongKeys.size() && f < 4; ++f) {
-        for (size_t i = 0; i < modes.size(); ++i) {
-            ModePattern p = patternOf(i);
-            if (!p.tokenClass.isEmpty() || static_cast<int>(p.literals.size()) >= m_budget.literals) continue;
-            p.literals.push_back({m_table->keyText(r.strongKeys[f]), 0.0});
-            p = refitWeights(*m_table, p, *r.evidence);
-            if (p.literals.back().weight <= 0) continue;
-            out.push_back({QStringLiteral("add '%1' to mode %2 (fires on its own)").arg(m_table->keyText(r.strongKeys[f])).arg(i + 1),
-                           withMode(i, p), {}});
-        }
-    }
-    if (!r.strongKeys.empty() && static_cast<int>(modes.size()) < r.maxModes) {
-        const Simulation others = othersOn(-1);
-        FitInput in;
-        in.evidence = r.evidence;
-        in.others = &others;
-        in.triggerKeys = r.strongKeys;
-        const ModePattern p = fitMode(*m_table, in, m_budget);
-        if (!p.empty()) {
-            auto next = modes;
-            next.push_back(fromPattern(p));
-            std::vector<int> origin;
-            for (size_t i = 0; i < modes.size(); ++i) origin.push_back(static_cast<int>(i));
-            origin.push_back(-1);
-            out.push_back({QStringLiteral("add a mode for tokens that fire on their own"), next, origin});
-        }
-    }
+    for (size_t f = 0; f < r.strongKeys.size() && f < 4; ++f) addLiteral(r.strongKeys[f], QStringLiteral("fires on its own"));
+    if (!r.strongKeys.empty()) addMode(r.strongKeys, QStringLiteral("add a mode for tokens that fire on their own"));
     // A broad class as a mode of its own: weak firing over many tokens that literals cannot
     // cover, under the stronger modes (the simulation is the maximum over modes).
-    if (static_cast<int>(modes.size()) < r.maxModes) {
-        const Simulation others = othersOn(-1);
-        FitInput in;
-        in.evidence = r.evidence;
-        in.others = &others;
-        const ModePattern p = fitMode(*m_table, in, m_budget);
-        if (!p.empty()) {
-            auto next = modes;
-            next.push_back(fromPattern(p));
-            std::vector<int> origin;
-            for (size_t i = 0; i < modes.size(); ++i) origin.push_back(static_cast<int>(i));
-            origin.push_back(-1);
-            out.push_back({QStringLiteral("add a mode for a whole class of tokens"), next, origin});
-        }
-    }
+    addMode({}, QStringLiteral("add a mode for a whole class of tokens"));
     // False positives: a literal that fires where the neuron does not.
     std::set<std::pair<int, int>> tried;
     for (const Miss& m : r.falsePositives) {
@@ -177,14 +141,6 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
         if (p.empty()) continue;
         out.push_back({QStringLiteral("drop '%1' from mode %2 (fires where the neuron does not)").arg(m_table->keyText(k)).arg(m.mode + 1),
                        withMode(static_cast<size_t>(m.mode), p), {}});
-    }
-    for (size_t i = 0; i < modes.size() && modes.size() > 1; ++i) {
-        auto next = modes;
-        next.erase(next.begin() + static_cast<std::ptrdiff_t>(i));
-        std::vector<int> origin;
-        for (size_t j = 0; j < modes.size(); ++j)
-            if (j != i) origin.push_back(static_cast<int>(j));
-        out.push_back({QStringLiteral("drop mode %1").arg(i + 1), next, origin});
     }
     return out;
 }

@@ -54,6 +54,19 @@ QString snippet(const TokenTable& table, const std::vector<int>& ids, int positi
     return s;
 }
 
+/// Dropping each mode in turn (kept when it raises the valid score, or costs nothing).
+std::vector<Revision> drops(const std::vector<ModeExplanation>& modes) {
+    std::vector<Revision> out;
+    for (size_t i = 0; i < modes.size() && modes.size() > 1; ++i) {
+        Revision r{QStringLiteral("drop mode %1").arg(i + 1), modes, {}};
+        r.modes.erase(r.modes.begin() + static_cast<std::ptrdiff_t>(i));
+        for (size_t j = 0; j < modes.size(); ++j)
+            if (j != i) r.origin.push_back(static_cast<int>(j));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 /// State of one run of the loop.
 struct Run {
     Run(const ActivationSource& s, const Representer& r, const TokenTable& t, const CorpusWindows* c, Backend& b,
@@ -724,6 +737,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         auto revisions = m_backend.revise(req);
         if (!revisions) return Error{revisions.error()};
         for (Revision& merge : run.merges(modes)) revisions->push_back(std::move(merge));
+        for (Revision& drop : drops(modes)) revisions->push_back(std::move(drop));
         nlohmann::json judged = nlohmann::json::array();
         int best = -1;
         double bestScore = current;

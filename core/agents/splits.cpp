@@ -1,6 +1,7 @@
 #include "agents/splits.h"
 
 #include "agents/correlation.h"
+#include "util/splitmix.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,12 +13,6 @@
 namespace ns {
 namespace {
 
-uint64_t mix(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
 
 Sample toSample(const Exemplar& e, SampleKind kind) {
     Sample s;
@@ -60,7 +55,7 @@ ExemplarSplits splitRecord(const NeuronRecord& record, uint64_t seed) {
     };
     std::map<int64_t, Doc> docs;
     for (const Sample& s : all) {
-        auto it = docs.try_emplace(s.document, Doc{s.document, 0, 0, mix(seed ^ mix(static_cast<uint64_t>(s.document)))}).first;
+        auto it = docs.try_emplace(s.document, Doc{s.document, 0, 0, splitmix64(seed ^ splitmix64(static_cast<uint64_t>(s.document)))}).first;
         (s.kind == SampleKind::Top ? it->second.top : it->second.other)++;
     }
     std::vector<Doc> order;
@@ -103,7 +98,7 @@ ExemplarSplits splitRecord(const NeuronRecord& record, uint64_t seed) {
     const size_t n = std::min(testTop.size(), testRandom.size());
     auto keep = [&](std::vector<Sample>& v) {
         std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) {
-            return mix(seed ^ static_cast<uint64_t>(a.windowId)) < mix(seed ^ static_cast<uint64_t>(b.windowId));
+            return splitmix64(seed ^ static_cast<uint64_t>(a.windowId)) < splitmix64(seed ^ static_cast<uint64_t>(b.windowId));
         });
         if (n > 0) v.resize(n);
     };

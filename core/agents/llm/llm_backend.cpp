@@ -206,14 +206,6 @@ Expected<std::vector<Revision>> LlmBackend::revise(const ReviseRequest& r) {
         next[i] = ModeExplanation{*e, std::nullopt};
         out.push_back({QStringLiteral("rewrite mode %1 from its misses on valid").arg(i + 1), next, {}});
     }
-    for (size_t i = 0; i < modes.size() && modes.size() > 1; ++i) {
-        auto next = modes;
-        next.erase(next.begin() + static_cast<std::ptrdiff_t>(i));
-        std::vector<int> origin;
-        for (size_t j = 0; j < modes.size(); ++j)
-            if (j != i) origin.push_back(static_cast<int>(j));
-        out.push_back({QStringLiteral("drop mode %1").arg(i + 1), next, origin});
-    }
     return out;
 }
 
