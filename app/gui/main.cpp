@@ -1,11 +1,18 @@
-// neuronscope: the desktop explorer. Opens the embedded default model unless --model says otherwise.
+// neuronscope: the desktop explorer. Opens the embedded default model and corpus unless
+// --model / --corpus say otherwise.
+#include "main_window.h"
+
 #include "model/language_model.h"
-#include "model_summary_window.h"
 #include "util/resource_paths.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QRegularExpression>
+#include <QTabWidget>
+#include <QTimer>
+
+#include <cstdio>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -16,8 +23,15 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("Model directory (Hugging Face layout)."), QStringLiteral("DIR"));
     const QCommandLineOption corpusOpt(QStringLiteral("corpus"), QStringLiteral("Corpus text file."), QStringLiteral("F"));
-    const QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of the window and quit."), QStringLiteral("PNG"));
-    parser.addOptions({modelOpt, corpusOpt, shotOpt});
+    const QCommandLineOption dbOpt(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(ns::defaultCachePath()),
+                                   QStringLiteral("PATH"));
+    const QCommandLineOption neuronOpt(QStringLiteral("neuron"), QStringLiteral("Open this neuron, as layer/neuron."), QStringLiteral("L/N"));
+    const QCommandLineOption explainOpt(QStringLiteral("explain"), QStringLiteral("Explain the opened neuron at start."));
+    const QCommandLineOption tabOpt(QStringLiteral("tab"), QStringLiteral("Show this tab (its title)."), QStringLiteral("NAME"));
+    const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
+                                     QStringLiteral("Save a PNG of the window once the work started here is done, and quit."),
+                                     QStringLiteral("PNG"));
+    parser.addOptions({modelOpt, corpusOpt, dbOpt, neuronOpt, explainOpt, tabOpt, shotOpt});
     parser.process(app);
 
     const QString dir = parser.isSet(modelOpt) ? parser.value(modelOpt) : ns::defaultModelDir();
@@ -27,11 +41,47 @@ int main(int argc, char** argv) {
         QMessageBox::critical(nullptr, QStringLiteral("NeuronScope"), model.error());
         return 1;
     }
-    ns::ModelSummaryWindow window(*model, corpus);
+    ns::MainWindow window(*model, corpus, parser.isSet(dbOpt) ? parser.value(dbOpt) : ns::defaultCachePath());
     window.show();
-    if (parser.isSet(shotOpt)) {
-        QApplication::processEvents();
-        return window.grab().save(parser.value(shotOpt)) ? 0 : 1;
+
+    int layer = 0, neuron = -1;
+    if (parser.isSet(neuronOpt)) {
+        const auto m = QRegularExpression(QStringLiteral("^(\\d+)/(\\d+)$")).match(parser.value(neuronOpt));
+        if (!m.hasMatch()) {
+            std::fprintf(stderr, "neuronscope: --neuron expects layer/neuron, e.g. 2/17\n");
+            return 2;
+        }
+        layer = m.captured(1).toInt();
+        neuron = m.captured(2).toInt();
+    }
+    // Scripted start (screenshots, demos): open, explain, show a tab, save, quit.
+    bool explained = !parser.isSet(explainOpt);
+    auto step = [&] {
+        if (window.busy()) return;
+        if (neuron >= 0) {
+            window.showNeuron(layer, neuron);
+            neuron = -1;
+            return;
+        }
+        if (!explained) {
+            explained = true;
+            window.explainCurrent();
+            return;
+        }
+        if (parser.isSet(tabOpt))
+            for (int i = 0; i < window.tabs()->count(); ++i)
+                if (window.tabs()->tabText(i).remove(QLatin1Char('&')).compare(parser.value(tabOpt), Qt::CaseInsensitive) == 0)
+                    window.tabs()->setCurrentIndex(i);
+        if (parser.isSet(shotOpt)) {
+            QApplication::processEvents();
+            const bool ok = window.grab().save(parser.value(shotOpt));
+            QApplication::exit(ok ? 0 : 1);
+        }
+    };
+    QTimer script;
+    if (parser.isSet(neuronOpt) || parser.isSet(explainOpt) || parser.isSet(shotOpt) || parser.isSet(tabOpt)) {
+        QObject::connect(&script, &QTimer::timeout, &window, step);
+        script.start(300);
     }
     return app.exec();
 }

@@ -52,6 +52,7 @@ Expected<std::vector<AtomicComponent>> decompose(const std::vector<Sample>& trai
                 ++perSample[c->sample];
                 AtomicComponent comp;
                 comp.sample = c->sample;
+                comp.window = train[static_cast<size_t>(c->sample)].windowId;
                 comp.position = c->position;
                 comp.trigger = trig;
                 comp.activation = c->act;
@@ -109,8 +110,9 @@ nlohmann::json componentToJson(const AtomicComponent& c, const TokenTable& table
     nlohmann::json ctx = nlohmann::json::array();
     for (const ContextToken& t : c.context)
         ctx.push_back({{"offset", t.offset}, {"token", table.text(t.id).toStdString()}, {"drop", t.drop}});
-    return {{"sample", c.sample}, {"position", c.position}, {"trigger", table.text(c.trigger).toStdString()},
-            {"activation", c.activation}, {"alone", c.alone}, {"context", ctx}, {"mode", c.mode}};
+    return {{"sample", c.sample}, {"window", c.window}, {"position", c.position}, {"trigger", table.text(c.trigger).toStdString()},
+            {"activation", c.activation}, {"alone", c.alone}, {"context", ctx}, {"mode", c.mode},
+            {"map", {c.mapX, c.mapY}}};
 }
 
 }  // namespace ns

@@ -22,13 +22,15 @@ struct ContextToken {
 /// One reason the neuron fired at one token: the trigger and the context tokens that matter.
 struct AtomicComponent {
     int sample = 0;       ///< index into the train split
+    int64_t window = -1;  ///< the corpus window it comes from
     int position = 0;
     int trigger = 0;      ///< token id
     float activation = 0;
     float alone = 0;      ///< fraction of the activation left with no context at all
     std::vector<ContextToken> context;  ///< largest drop first
-    std::vector<float> representation;  ///< centred, unit length (for the clusterer)
+    std::vector<float> representation;  ///< response profile and residual stream (for the clusterer)
     int mode = -1;
+    float mapX = 0, mapY = 0;           ///< position on the cluster map (principal plane)
 };
 
 struct DecomposeOptions {

@@ -144,15 +144,25 @@ Expected<QString> ExplainSession::cacheKey(const ExplainTarget& t, const Backend
     return sha256(QByteArray::fromStdString(k.dump()));
 }
 
+Expected<std::optional<ExplainOutcome>> ExplainSession::cached(const ExplainTarget& t, const Backend& backend,
+                                                               const LoopOptions& options) {
+    auto key = cacheKey(t, backend, options);
+    if (!key) return Error{key.error()};
+    auto found = m_db.findExplanation(*key);
+    if (!found) return Error{found.error()};
+    if (!found->has_value()) return std::optional<ExplainOutcome>{};
+    return std::optional<ExplainOutcome>(ExplainOutcome{(*found)->result, (*found)->transcript, true});
+}
+
 Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend& backend, const LoopOptions& options,
                                                  bool recompute, const std::function<void(const LoopEvent&)>& listener,
                                                  const std::atomic<bool>* cancel, const MiningProgressFn& progress) {
     auto key = cacheKey(t, backend, options);
     if (!key) return Error{key.error()};
     if (!recompute) {
-        auto found = m_db.findExplanation(*key);
+        auto found = cached(t, backend, options);
         if (!found) return Error{found.error()};
-        if (found->has_value()) return ExplainOutcome{(*found)->result, (*found)->transcript, true};
+        if (found->has_value()) return std::move(**found);
     }
     auto rec = record(t, progress);
     if (!rec) return Error{rec.error()};

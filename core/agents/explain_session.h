@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace ns {
 
@@ -56,6 +57,9 @@ public:
     Expected<NeuronRecord> record(const ExplainTarget& target, const MiningProgressFn& progress = {});
     /// The activation source the agents use for the target.
     Expected<std::unique_ptr<ActivationSource>> source(const ExplainTarget& target) const;
+
+    /// The stored result for these inputs, if any (never runs the loop).
+    Expected<std::optional<ExplainOutcome>> cached(const ExplainTarget& target, const Backend& backend, const LoopOptions& options);
 
     Expected<ExplainOutcome> explain(const ExplainTarget& target, Backend& backend, const LoopOptions& options,
                                      bool recompute = false, const std::function<void(const LoopEvent&)>& listener = {},

@@ -143,6 +143,48 @@ double silhouette(const std::vector<std::vector<float>>& x, const std::vector<in
     return total / static_cast<double>(x.size());
 }
 
+std::vector<std::pair<float, float>> principalPlane(const std::vector<std::vector<float>>& x) {
+    std::vector<std::pair<float, float>> out(x.size(), {0.f, 0.f});
+    if (x.size() < 2) return out;
+    const size_t d = x[0].size();
+    std::vector<double> mean(d, 0.0);
+    for (const auto& v : x)
+        for (size_t j = 0; j < d && j < v.size(); ++j) mean[j] += v[j] / static_cast<double>(x.size());
+    std::vector<std::vector<double>> c(x.size(), std::vector<double>(d, 0.0));
+    for (size_t i = 0; i < x.size(); ++i)
+        for (size_t j = 0; j < d && j < x[i].size(); ++j) c[i][j] = x[i][j] - mean[j];
+    std::vector<std::vector<double>> axes;
+    for (int axis = 0; axis < 2; ++axis) {
+        std::vector<double> v(d);
+        for (size_t j = 0; j < d; ++j) v[j] = 1.0 + 0.01 * static_cast<double>((j * 7919 + axis * 104729) % 97);
+        for (int iter = 0; iter < 60; ++iter) {
+            std::vector<double> next(d, 0.0);
+            for (const auto& row : c) {
+                double p = 0;
+                for (size_t j = 0; j < d; ++j) p += row[j] * v[j];
+                for (size_t j = 0; j < d; ++j) next[j] += p * row[j];
+            }
+            for (const auto& a : axes) {  // deflate: stay orthogonal to the axes found
+                double p = 0;
+                for (size_t j = 0; j < d; ++j) p += next[j] * a[j];
+                for (size_t j = 0; j < d; ++j) next[j] -= p * a[j];
+            }
+            double n = 0;
+            for (double t : next) n += t * t;
+            n = std::sqrt(n);
+            if (n <= 1e-12) break;
+            for (size_t j = 0; j < d; ++j) v[j] = next[j] / n;
+        }
+        axes.push_back(v);
+    }
+    for (size_t i = 0; i < c.size(); ++i) {
+        double p0 = 0, p1 = 0;
+        for (size_t j = 0; j < d; ++j) p0 += c[i][j] * axes[0][j], p1 += c[i][j] * axes[1][j];
+        out[i] = {static_cast<float>(p0), static_cast<float>(p1)};
+    }
+    return out;
+}
+
 double distance(const std::vector<float>& a, const std::vector<float>& b) { return std::sqrt(squared(a, b)); }
 
 int nearestCentroid(const std::vector<std::vector<float>>& centroids, const std::vector<float>& v) {

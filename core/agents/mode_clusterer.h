@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace ns {
@@ -22,6 +23,10 @@ double distance(const std::vector<float>& a, const std::vector<float>& b);
 /// Mean silhouette of a labelling (Rousseeuw 1987), in [-1, 1]: how much closer each vector
 /// is to its own cluster than to the nearest other one. 0 for a single cluster.
 double silhouette(const std::vector<std::vector<float>>& vectors, const std::vector<int>& labels);
+
+/// The first two principal components of the vectors (power iteration): 2-D coordinates for
+/// the cluster map, one pair per vector.
+std::vector<std::pair<float, float>> principalPlane(const std::vector<std::vector<float>>& vectors);
 
 /// The nearest centroid (-1 when there are none).
 int nearestCentroid(const std::vector<std::vector<float>>& centroids, const std::vector<float>& v);

@@ -843,6 +843,12 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         run.note("scorer", QStringLiteral("test r = %1 (single-pass %2, random only %3)")
                                .arg(out.score, 0, 'f', 3).arg(out.baselineScore, 0, 'f', 3).arg(out.randomScore, 0, 'f', 3));
     }
+    {
+        std::vector<std::vector<float>> reps;
+        for (const AtomicComponent& c : run.components) reps.push_back(c.representation);
+        const auto plane = principalPlane(reps);
+        for (size_t i = 0; i < plane.size(); ++i) run.components[i].mapX = plane[i].first, run.components[i].mapY = plane[i].second;
+    }
     out.components = run.components;
     out.transcript = std::move(run.transcript);
     out.seconds = timer.elapsed() / 1000.0;

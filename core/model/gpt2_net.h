@@ -23,6 +23,8 @@ public:
     /// The unembedding [vocab, n_embd]: lm_head when the checkpoint has one, else wte.
     torch::Tensor unembedding() const { return m_lmHead.defined() ? m_lmHead : m_wte; }
     void setLmHead(const torch::Tensor& w);
+    /// A neuron's output weights: row `neuron` of block `layer`'s MLP projection [n_embd].
+    torch::Tensor outputWeights(int layer, int neuron) const { return m_blocks.at(static_cast<size_t>(layer)).projW[neuron]; }
 
     /// GPT-2's initialisation (normal 0.02, residual projections scaled by 1/sqrt(2 n_layer)).
     void initialise(uint64_t seed);

@@ -212,6 +212,18 @@ Expected<TensorData> LanguageModel::mlpActivationsByNeuron(const std::vector<std
     return std::move(r->taps.begin()->second);
 }
 
+Expected<std::vector<float>> LanguageModel::outputLogits(int layer, int neuron) const {
+    if (layer < 0 || layer >= d->config.nLayer || neuron < 0 || neuron >= d->config.nInner)
+        return makeError(QStringLiteral("neuron %1/%2 is not in the model").arg(layer).arg(neuron));
+    try {
+        torch::NoGradGuard guard;
+        const torch::Tensor logits = torch::mv(d->net->unembedding(), d->net->outputWeights(layer, neuron)).contiguous();
+        return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    } catch (const c10::Error& e) {
+        return makeError(QStringLiteral("output weights of %1/%2: %3").arg(layer).arg(neuron).arg(QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0)));
+    }
+}
+
 Expected<LanguageModel::Loss> LanguageModel::loss(const std::vector<int>& ids) const {
     Loss total;
     if (ids.size() < 2) return makeError(QStringLiteral("need at least two tokens to measure a loss"));

@@ -55,6 +55,10 @@ public:
     /// The same, neuron-major: [d_mlp, B, T], so each neuron's tokens are contiguous.
     Expected<TensorData> mlpActivationsByNeuron(const std::vector<std::vector<int>>& batch, int layer) const;
 
+    /// What a neuron writes, read through the unembedding: its output weights (W_out row) times
+    /// the unembedding, one logit contribution per vocabulary token (LayerNorm left out).
+    Expected<std::vector<float>> outputLogits(int layer, int neuron) const;
+
     /// Mean next-token cross-entropy in nats over `ids`, in windows of n_positions.
     struct Loss { int64_t tokens = 0; double meanNats = 0; };
     Expected<Loss> loss(const std::vector<int>& ids) const;

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 
 namespace ns {
 namespace {
@@ -230,27 +231,64 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
 }
 
 Expected<std::optional<StoredExplanation>> CacheDb::findExplanation(const QString& key) {
+    return queryExplanation(QStringLiteral("key = ?"), {key});
+}
+
+Expected<std::optional<StoredExplanation>> CacheDb::latestExplanation(const QString& modelHash, const QString& corpusHash, int layer,
+                                                                      int neuron) {
+    return queryExplanation(QStringLiteral("model_hash = ? AND corpus_hash = ? AND layer = ? AND neuron_index = ? ORDER BY id DESC LIMIT 1"),
+                            {modelHash, corpusHash, layer, neuron});
+}
+
+Expected<std::optional<StoredExplanation>> CacheDb::queryExplanation(const QString& where, const QVariantList& values) {
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("SELECT id, layer, neuron_index, model_hash, corpus_hash, result, splits, transcript, created_at"
-                             " FROM explanations WHERE key = ?"));
-    q.addBindValue(key);
+    q.prepare(QStringLiteral("SELECT id, key, layer, neuron_index, model_hash, corpus_hash, result, splits, transcript, created_at"
+                             " FROM explanations WHERE ") + where);
+    for (const QVariant& v : values) q.addBindValue(v);
     if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
     if (!q.next()) return std::optional<StoredExplanation>{};
     StoredExplanation e;
     e.id = q.value(0).toLongLong();
-    e.key = key;
-    e.layer = q.value(1).isNull() ? -1 : q.value(1).toInt();
-    e.neuron = q.value(2).isNull() ? -1 : q.value(2).toInt();
-    e.modelHash = q.value(3).toString();
-    e.corpusHash = q.value(4).toString();
-    e.createdAt = q.value(8).toString();
-    const QByteArray transcript = qUncompress(q.value(7).toByteArray());
-    e.result = nlohmann::json::parse(q.value(5).toString().toStdString(), nullptr, false);
-    e.splits = nlohmann::json::parse(q.value(6).toString().toStdString(), nullptr, false);
+    e.key = q.value(1).toString();
+    e.layer = q.value(2).isNull() ? -1 : q.value(2).toInt();
+    e.neuron = q.value(3).isNull() ? -1 : q.value(3).toInt();
+    e.modelHash = q.value(4).toString();
+    e.corpusHash = q.value(5).toString();
+    e.createdAt = q.value(9).toString();
+    const QByteArray transcript = qUncompress(q.value(8).toByteArray());
+    e.result = nlohmann::json::parse(q.value(6).toString().toStdString(), nullptr, false);
+    e.splits = nlohmann::json::parse(q.value(7).toString().toStdString(), nullptr, false);
     e.transcript = nlohmann::json::parse(transcript.toStdString(), nullptr, false);
     if (e.result.is_discarded() || !e.result.is_object() || e.splits.is_discarded() || e.transcript.is_discarded())
         return makeError(QStringLiteral("%1: the cached explanation %2 is damaged; run again with --recompute").arg(m_path).arg(e.id));
     return std::optional<StoredExplanation>(std::move(e));
+}
+
+Expected<std::vector<CacheDb::ExplainedNeuron>> CacheDb::explainedNeurons(const QString& modelHash, const QString& corpusHash, int layer) {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT neuron_index, score, result FROM explanations WHERE model_hash = ? AND corpus_hash = ?"
+                             " AND layer = ? ORDER BY id"));
+    q.addBindValue(modelHash);
+    q.addBindValue(corpusHash);
+    q.addBindValue(layer);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
+    std::map<int, ExplainedNeuron> latest;
+    while (q.next()) {
+        ExplainedNeuron n;
+        n.neuron = q.value(0).toInt();
+        n.status = QStringLiteral("explained");
+        n.score = q.value(1).toDouble();
+        const auto r = nlohmann::json::parse(q.value(2).toString().toStdString(), nullptr, false);
+        if (r.is_object())
+            for (const auto& m : r.value("modes", nlohmann::json::array()))
+                if (m.is_object()) n.explanation += QString::fromStdString(m.value("explanation", std::string())) + QLatin1Char('\n');
+        n.explanation = n.explanation.trimmed();
+        latest[n.neuron] = n;
+    }
+    std::vector<ExplainedNeuron> out;
+    for (auto& [k, v] : latest) out.push_back(std::move(v));
+    return out;
 }
 
 Expected<NeuronRecord> CacheDb::loadNeuron(int64_t layerId, int neuron) {

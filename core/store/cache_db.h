@@ -5,6 +5,7 @@
 #include "util/expected.h"
 
 #include <QString>
+#include <QVariantList>
 
 #include <nlohmann/json.hpp>
 
@@ -72,10 +73,22 @@ public:
     /// Stores a run in one transaction, replacing an older one with the same key.
     Expected<int64_t> storeExplanation(const StoredExplanation& explanation);
     Expected<std::optional<StoredExplanation>> findExplanation(const QString& key);
+    /// The most recent run for a neuron of this model and corpus, whatever its options.
+    Expected<std::optional<StoredExplanation>> latestExplanation(const QString& modelHash, const QString& corpusHash, int layer,
+                                                                 int neuron);
+    struct ExplainedNeuron {
+        int neuron = 0;
+        QString status;
+        double score = 0;
+        QString explanation;  ///< the modes' texts, one per line
+    };
+    /// The explained neurons of a layer (latest run each), for the browser.
+    Expected<std::vector<ExplainedNeuron>> explainedNeurons(const QString& modelHash, const QString& corpusHash, int layer);
     Expected<std::vector<NeuronSummary>> neuronSummaries(int64_t layerId);
 
 private:
     CacheDb() = default;
+    Expected<std::optional<StoredExplanation>> queryExplanation(const QString& where, const QVariantList& values);
     Expected<void> prepare();
     QString m_path;
     QString m_connection;

@@ -1,0 +1,66 @@
+// The explorer driven as a person would, offscreen: it mines the first layer at start, opens a
+// neuron, runs the loop on a calibration neuron and shows the chart grow while it runs.
+#include "correlation_chart.h"
+#include "exemplar_model.h"
+#include "main_window.h"
+#include "neuron_list_model.h"
+
+#include "model/language_model.h"
+
+#include <QFile>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "corpus_slice.h"
+
+using namespace ns;
+
+class TestMainWindow final : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    std::shared_ptr<LanguageModel> m_model;
+    std::unique_ptr<MainWindow> m_window;
+
+private Q_SLOTS:
+    void initTestCase() {
+        auto model = LanguageModel::load(QStringLiteral(NS_RESOURCE_DIR "/model"));
+        QVERIFY(model.ok());
+        m_model = *model;
+        const QString corpus = writeCorpusSlice(m_dir, 150000);
+        m_window = std::make_unique<MainWindow>(m_model, corpus, m_dir.filePath(QStringLiteral("cache.sqlite")));
+        m_window->show();
+    }
+
+    void minesTheFirstLayerAtStart() {
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->neuronList()->rowCount() == m_model->config().nInner, 120000);
+        QTRY_VERIFY(!m_window->busy());
+        QVERIFY(m_window->exemplars()->rowCount() > 0);
+    }
+
+    void opensANeuron() {
+        m_window->showNeuron(0, 7);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->neuronList()->layer() == 0, 60000);
+        QVERIFY(m_window->exemplars()->rowCount() > 0);
+        QVERIFY(m_window->windowTitle().contains(QStringLiteral("NeuronScope")));
+    }
+
+    void chartGrowsWhileTheLoopRuns() {
+        // Each point is counted as it arrives, with whether the worker was still running then.
+        int pointsWhileBusy = 0;
+        const auto c = connect(m_window->chart(), &CorrelationChart::pointAdded, this, [&](int points) {
+            if (m_window->busy()) pointsWhileBusy = std::max(pointsWhileBusy, points);
+        });
+        m_window->explainSynthetic(QStringLiteral(NS_TEST_DATA_DIR "/calibration/the_after_of.json"));
+        QVERIFY(m_window->busy());
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 120000);
+        disconnect(c);
+        QVERIFY2(pointsWhileBusy >= 2, qPrintable(QStringLiteral("%1 points seen while running").arg(pointsWhileBusy)));
+        const auto& r = m_window->result();
+        QVERIFY(r.is_object() && r.at("modes").size() >= 2);
+        QCOMPARE(m_window->chart()->points(), static_cast<int>(r.at("iterations").size()));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,63 @@
+#include "explain_worker.h"
+
+#include "agents/builtin_backend.h"
+#include "agents/explain_session.h"
+#include "model/language_model.h"
+#include "store/cache_db.h"
+#include "store/mined_layers.h"
+
+namespace ns {
+
+ExplainWorker::ExplainWorker(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath)
+    : m_model(std::move(model)), m_corpus(std::move(corpusPath)), m_dbPath(std::move(dbPath)) {
+    qRegisterMetaType<ns::LoopEvent>();
+}
+
+ExplainWorker::~ExplainWorker() = default;
+
+bool ExplainWorker::open() {
+    if (m_session) return true;
+    auto db = CacheDb::open(m_dbPath);
+    if (!db) {
+        Q_EMIT failed(db.error());
+        return false;
+    }
+    m_db = std::move(*db);
+    m_session = std::make_unique<ExplainSession>(m_model, m_corpus, *m_db);
+    m_backend = std::make_unique<BuiltinBackend>(m_session->table());
+    return true;
+}
+
+void ExplainWorker::mineLayer(int layer) {
+    m_cancel = false;
+    if (!open()) return;
+    auto mined = obtainMinedLayer(*m_db, *m_model, m_corpus, m_session->mineOptions(layer), [&](const MiningProgress& p) {
+        Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining layer %1").arg(layer));
+        return !m_cancel.load();
+    });
+    if (!mined) {
+        Q_EMIT failed(mined.error());
+        return;
+    }
+    Q_EMIT layerReady(layer);
+}
+
+void ExplainWorker::explain(int layer, int neuron, const QString& specPath, bool recompute) {
+    m_cancel = false;
+    if (!open()) return;
+    const ExplainTarget target{layer, neuron, specPath};
+    auto out = m_session->explain(
+        target, *m_backend, LoopOptions{}, recompute, [&](const LoopEvent& e) { Q_EMIT loopEvent(e); }, &m_cancel,
+        [&](const MiningProgress& p) {
+            Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining"));
+            return !m_cancel.load();
+        });
+    if (!out) {
+        Q_EMIT failed(out.error());
+        return;
+    }
+    Q_EMIT explained(QByteArray::fromStdString(out->result.dump()), QByteArray::fromStdString(out->transcript.dump()),
+                     out->fromCache);
+}
+
+}  // namespace ns

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "agents/orchestrator.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+
+namespace ns {
+
+class Backend;
+class CacheDb;
+class ExplainSession;
+class LanguageModel;
+
+/// The long jobs of the explorer, on a thread of their own: mining a layer and running the
+/// agent loop. It opens its own connection to the cache (SQLite connections belong to a
+/// thread) and reports by queued signals carrying values. cancel() may be called from any
+/// thread.
+class ExplainWorker : public QObject {
+    Q_OBJECT
+public:
+    ExplainWorker(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath);
+    ~ExplainWorker() override;
+    void cancel() { m_cancel = true; }
+
+public Q_SLOTS:
+    void mineLayer(int layer);
+    /// specPath empty: the real neuron layer/neuron.
+    void explain(int layer, int neuron, const QString& specPath, bool recompute);
+
+Q_SIGNALS:
+    void progress(int percent, const QString& what);
+    void layerReady(int layer);
+    void loopEvent(const ns::LoopEvent& event);
+    void explained(const QByteArray& result, const QByteArray& transcript, bool fromCache);
+    void failed(const QString& message);
+
+private:
+    bool open();
+    std::shared_ptr<const LanguageModel> m_model;
+    QString m_corpus, m_dbPath;
+    std::unique_ptr<CacheDb> m_db;
+    std::unique_ptr<ExplainSession> m_session;
+    std::unique_ptr<Backend> m_backend;
+    std::atomic<bool> m_cancel{false};
+};
+
+}  // namespace ns
+
+Q_DECLARE_METATYPE(ns::LoopEvent)

@@ -1,0 +1,562 @@
+#include "main_window.h"
+
+#include "correlation_chart.h"
+#include "exemplar_model.h"
+#include "explain_worker.h"
+#include "neuron_list_model.h"
+#include "token_strip_delegate.h"
+
+#include "activations/corpus_reader.h"
+#include "agents/activation_source.h"
+#include "agents/pattern.h"
+#include "agents/token_table.h"
+#include "model/language_model.h"
+#include "store/cache_db.h"
+
+#include "plot.h"
+
+#include <QApplication>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTimer>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <numeric>
+
+namespace ns {
+namespace {
+
+/// Mining options must match the worker's (ExplainSession::mineOptions), so the same layer is found.
+MineOptions optionsFor(const LanguageModel& model, int layer) {
+    MineOptions o;
+    o.layer = layer;
+    o.windowTokens = std::min(o.windowTokens, model.config().nPositions);
+    return o;
+}
+
+QColor modeColour(int mode) {
+    static const QColor palette[] = {QColor(31, 119, 180), QColor(44, 160, 44), QColor(148, 103, 189), QColor(140, 86, 75),
+                                     QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34), QColor(23, 190, 207)};
+    return mode < 0 ? Qt::lightGray : palette[mode % 8];
+}
+
+void addJson(QTreeWidgetItem* parent, const QString& key, const nlohmann::json& j) {
+    auto* item = new QTreeWidgetItem(parent);
+    item->setText(0, key);
+    if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) addJson(item, QString::fromStdString(it.key()), it.value());
+    } else if (j.is_array()) {
+        item->setText(1, QObject::tr("%1 items").arg(j.size()));
+        for (size_t i = 0; i < j.size(); ++i) addJson(item, QString::number(i), j[i]);
+    } else {
+        item->setText(1, j.is_string() ? QString::fromStdString(j.get<std::string>()) : QString::fromStdString(j.dump()));
+    }
+}
+
+}  // namespace
+
+MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath, QWidget* parent)
+    : QMainWindow(parent), m_model(std::move(model)), m_table(std::make_shared<TokenTable>(m_model->tokenizer())),
+      m_corpus(std::move(corpusPath)), m_dbPath(std::move(dbPath)) {
+    setWindowTitle(tr("NeuronScope"));
+    auto db = CacheDb::open(m_dbPath);
+    if (db) m_db = std::move(*db);
+
+    m_worker = new ExplainWorker(m_model, m_corpus, m_dbPath);
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(this, &MainWindow::startMining, m_worker, &ExplainWorker::mineLayer);
+    connect(this, &MainWindow::startExplain, m_worker, &ExplainWorker::explain);
+    connect(m_worker, &ExplainWorker::progress, this, [this](int percent, const QString& what) {
+        m_progress->setValue(percent);
+        m_progress->setFormat(what + QStringLiteral(" %p%"));
+    });
+    connect(m_worker, &ExplainWorker::layerReady, this, [this](int layer) {
+        setBusy(false);
+        loadLayer(layer);
+    });
+    connect(m_worker, &ExplainWorker::loopEvent, this, &MainWindow::onLoopEvent);
+    connect(m_worker, &ExplainWorker::explained, this, [this](const QByteArray& r, const QByteArray& t, bool fromCache) {
+        setBusy(false);
+        statusBar()->showMessage(fromCache ? tr("Explanation from the cache") : tr("Explained"), 5000);
+        showResult(nlohmann::json::parse(r.toStdString(), nullptr, false), nlohmann::json::parse(t.toStdString(), nullptr, false));
+        refreshExplained();
+    });
+    connect(m_worker, &ExplainWorker::failed, this, [this](const QString& m) {
+        setBusy(false);
+        fail(m);
+    });
+    m_thread.start();
+
+    auto* split = new QSplitter(this);
+    split->addWidget(buildBrowser());
+    auto* right = new QWidget(split);
+    auto* rightLayout = new QVBoxLayout(right);
+    auto* head = new QHBoxLayout();
+    m_title = new QLabel(right);
+    m_title->setTextFormat(Qt::PlainText);
+    QFont big = m_title->font();
+    big.setPointSizeF(big.pointSizeF() * 1.2);
+    big.setBold(true);
+    m_title->setFont(big);
+    m_explain = new QPushButton(tr("&Explain"), right);
+    m_explain->setToolTip(tr("Run the agent loop on this neuron (Ctrl+E); a cached result opens at once"));
+    m_explain->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    connect(m_explain, &QPushButton::clicked, this, [this] { explainCurrent(false); });
+    head->addWidget(m_title, 1);
+    head->addWidget(m_explain);
+    rightLayout->addLayout(head);
+    m_tabs = new QTabWidget(right);
+    rightLayout->addWidget(m_tabs, 1);
+    split->addWidget(right);
+    split->setStretchFactor(1, 3);
+    split->setSizes({330, 900});
+    setCentralWidget(split);
+    buildTabs();
+
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumWidth(260);
+    m_progress->setVisible(false);
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setToolTip(tr("Stop the running job (Esc)"));
+    m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancel->setVisible(false);
+    connect(m_cancel, &QPushButton::clicked, this, [this] { m_worker->cancel(); });
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
+    auto* where = new QLabel(tr("model: %1   corpus: %2   backend: built-in")
+                                 .arg(QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName()),
+                             this);
+    where->setToolTip(tr("%1\n%2").arg(m_model->directory(), m_corpus));
+    statusBar()->addWidget(where);
+
+    auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    auto* neuronMenu = menuBar()->addMenu(tr("&Neuron"));
+    neuronMenu->addAction(tr("&Explain"), this, [this] { explainCurrent(false); });
+    neuronMenu->addAction(tr("Explain &again"), this, [this] { explainCurrent(true); });
+    neuronMenu->addAction(tr("&Go to L/N..."), QKeySequence(Qt::CTRL | Qt::Key_G), this, [this] { m_goto->setFocus(); m_goto->selectAll(); });
+
+    resize(1280, 820);
+    if (!db) fail(db.error());
+    QTimer::singleShot(0, this, [this] { loadLayer(0); });
+}
+
+MainWindow::~MainWindow() {
+    m_worker->cancel();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+QWidget* MainWindow::buildBrowser() {
+    auto* w = new QWidget(this);
+    auto* layout = new QVBoxLayout(w);
+    auto* row = new QHBoxLayout();
+    row->addWidget(new QLabel(tr("Layer"), w));
+    m_layerBox = new QSpinBox(w);
+    m_layerBox->setRange(0, m_model->config().nLayer - 1);
+    m_layerBox->setToolTip(tr("The layer whose neurons are listed"));
+    row->addWidget(m_layerBox);
+    m_goto = new QLineEdit(w);
+    m_goto->setPlaceholderText(tr("L/N, e.g. 2/17"));
+    m_goto->setToolTip(tr("Type layer/neuron and press Enter (Ctrl+G)"));
+    row->addWidget(m_goto, 1);
+    layout->addLayout(row);
+    m_filter = new QLineEdit(w);
+    m_filter->setPlaceholderText(tr("Filter: neuron id or explanation text"));
+    m_filter->setClearButtonEnabled(true);
+    layout->addWidget(m_filter);
+    m_neurons = new NeuronListModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_neurons);
+    m_proxy->setSortRole(Qt::UserRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_table_view = new QTableView(w);
+    m_table_view->setModel(m_proxy);
+    m_table_view->setSortingEnabled(true);
+    m_table_view->sortByColumn(NeuronListModel::Max, Qt::DescendingOrder);
+    m_table_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table_view->verticalHeader()->setVisible(false);
+    m_table_view->horizontalHeader()->setStretchLastSection(true);
+    m_table_view->verticalHeader()->setDefaultSectionSize(m_table_view->fontMetrics().height() + 6);
+    layout->addWidget(m_table_view, 1);
+    connect(m_layerBox, &QSpinBox::valueChanged, this, [this](int l) {
+        if (l != m_layer) loadLayer(l);
+    });
+    connect(m_goto, &QLineEdit::returnPressed, this, [this] {
+        const auto m = QRegularExpression(QStringLiteral("^\\s*(\\d+)\\s*[/:. ]\\s*(\\d+)\\s*$")).match(m_goto->text());
+        if (!m.hasMatch()) return fail(tr("Type a neuron as layer/neuron, for example 2/17"));
+        showNeuron(m.captured(1).toInt(), m.captured(2).toInt());
+    });
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_table_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& i) {
+        if (i.isValid()) showNeuron(m_layer, m_neurons->neuronAt(m_proxy->mapToSource(i).row()));
+    });
+    return w;
+}
+
+void MainWindow::buildTabs() {
+    // Exemplars.
+    m_exemplars = new ExemplarModel(this);
+    m_exemplarView = new QListView(m_tabs);
+    m_exemplarView->setModel(m_exemplars);
+    m_exemplarView->setItemDelegate(new TokenStripDelegate(m_exemplarView));
+    m_exemplarView->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    m_exemplarView->setUniformItemSizes(false);
+    m_exemplarView->setResizeMode(QListView::Adjust);
+    m_tabs->addTab(m_exemplarView, tr("Exemplars"));
+
+    // Own text.
+    auto* own = new QWidget(m_tabs);
+    auto* ownLayout = new QVBoxLayout(own);
+    m_ownText = new QPlainTextEdit(own);
+    m_ownText->setPlaceholderText(tr("Type or paste text: the neuron's activation on every token appears below."));
+    m_ownText->setMaximumHeight(120);
+    m_ownModel = new ExemplarModel(this);
+    auto* ownView = new QListView(own);
+    ownView->setModel(m_ownModel);
+    ownView->setItemDelegate(new TokenStripDelegate(ownView));
+    ownLayout->addWidget(m_ownText);
+    ownLayout->addWidget(ownView, 1);
+    m_ownTimer = new QTimer(this);
+    m_ownTimer->setSingleShot(true);
+    m_ownTimer->setInterval(250);
+    connect(m_ownText, &QPlainTextEdit::textChanged, m_ownTimer, qOverload<>(&QTimer::start));
+    connect(m_ownTimer, &QTimer::timeout, this, &MainWindow::showOwnText);
+    m_tabs->addTab(own, tr("Own text"));
+
+    // Histogram and output tokens.
+    auto* dist = new QWidget(m_tabs);
+    auto* distLayout = new QHBoxLayout(dist);
+    m_histogram = new QCustomPlot(dist);
+    m_histogram->xAxis->setLabel(tr("activation"));
+    m_histogram->yAxis->setLabel(tr("tokens (log)"));
+    m_histogram->yAxis->setScaleType(QCPAxis::stLogarithmic);
+    distLayout->addWidget(m_histogram, 3);
+    auto* outputs = new QVBoxLayout();
+    outputs->addWidget(new QLabel(tr("Output weights promote"), dist));
+    m_promoted = new QListWidget(dist);
+    outputs->addWidget(m_promoted);
+    outputs->addWidget(new QLabel(tr("... and suppress"), dist));
+    m_suppressed = new QListWidget(dist);
+    outputs->addWidget(m_suppressed);
+    distLayout->addLayout(outputs, 1);
+    m_tabs->addTab(dist, tr("Histogram && outputs"));
+
+    // Cluster map.
+    m_clusterMap = new QCustomPlot(m_tabs);
+    m_clusterMap->xAxis->setLabel(tr("first principal component"));
+    m_clusterMap->yAxis->setLabel(tr("second principal component"));
+    m_clusterMap->legend->setVisible(true);
+    m_tabs->addTab(m_clusterMap, tr("Modes"));
+
+    // Live refinement chart.
+    m_chart = new CorrelationChart(m_tabs);
+    m_tabs->addTab(m_chart, tr("Refinement"));
+
+    // Explanations.
+    auto* expl = new QWidget(m_tabs);
+    auto* explLayout = new QVBoxLayout(expl);
+    m_scores = new QLabel(expl);
+    m_scores->setTextFormat(Qt::PlainText);
+    m_scores->setWordWrap(true);
+    explLayout->addWidget(m_scores);
+    m_modes = new QTableWidget(0, 4, expl);
+    m_modes->setHorizontalHeaderLabels({tr("Mode"), tr("Explanation"), tr("Test r"), tr("Exemplars")});
+    m_modes->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_modes->setWordWrap(true);
+    m_modes->verticalHeader()->setVisible(false);
+    m_modes->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    explLayout->addWidget(m_modes, 1);
+    m_tabs->addTab(expl, tr("Explanations"));
+
+    // Transcript.
+    m_transcript = new QTreeWidget(m_tabs);
+    m_transcript->setHeaderLabels({tr("Step"), tr("Detail")});
+    m_transcript->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_tabs->addTab(m_transcript, tr("Transcript"));
+}
+
+void MainWindow::fail(const QString& message) {
+    statusBar()->showMessage(message, 15000);
+    if (!QApplication::platformName().contains(QLatin1String("offscreen")))
+        QMessageBox::warning(this, tr("NeuronScope"), message);
+}
+
+void MainWindow::setBusy(bool busy, const QString& what) {
+    m_busy = busy;
+    m_progress->setVisible(busy);
+    m_cancel->setVisible(busy);
+    m_explain->setEnabled(!busy);
+    m_progress->setValue(0);
+    m_progress->setFormat(what + QStringLiteral(" %p%"));
+}
+
+void MainWindow::loadLayer(int layer) {
+    if (!m_db) return;
+    auto hash = hashFile(m_corpus);
+    if (!hash) return fail(hash.error());
+    const MineOptions o = optionsFor(*m_model, layer);
+    auto found = m_db->findLayer({m_model->fingerprint(), *hash, layer, o.key()});
+    if (!found) return fail(found.error());
+    if (!found->has_value()) {
+        if (m_busy) return;
+        setBusy(true, tr("Mining layer %1").arg(layer));
+        m_layer = -1;
+        Q_EMIT startMining(layer);
+        return;
+    }
+    auto summaries = m_db->neuronSummaries((*found)->id);
+    if (!summaries) return fail(summaries.error());
+    m_layer = layer;
+    {
+        const QSignalBlocker block(m_layerBox);
+        m_layerBox->setValue(layer);
+    }
+    m_neurons->setLayer(layer, std::move(*summaries));
+    refreshExplained();
+    const int neuron = m_pendingNeuron >= 0 ? m_pendingNeuron : m_neurons->neuronAt(0);
+    m_pendingNeuron = -1;
+    showNeuron(layer, neuron);
+}
+
+void MainWindow::refreshExplained() {
+    if (!m_db) return;
+    auto hash = hashFile(m_corpus);
+    if (!hash) return;
+    auto list = m_db->explainedNeurons(m_model->fingerprint(), *hash, m_layer);
+    if (!list) return;
+    for (const auto& e : *list) m_neurons->setExplained(e.neuron, {e.status, e.score, e.explanation});
+}
+
+void MainWindow::showNeuron(int layer, int neuron) {
+    if (layer < 0 || layer >= m_model->config().nLayer || neuron < 0 || neuron >= m_model->config().nInner)
+        return fail(tr("Neuron %1/%2 is not in this model (layers 0-%3, neurons 0-%4)")
+                        .arg(layer).arg(neuron).arg(m_model->config().nLayer - 1).arg(m_model->config().nInner - 1));
+    if (layer != m_layer) {
+        m_pendingNeuron = neuron;
+        loadLayer(layer);
+        return;
+    }
+    m_neuron = neuron;
+    auto hash = hashFile(m_corpus);
+    if (!hash) return fail(hash.error());
+    auto found = m_db->findLayer({m_model->fingerprint(), *hash, layer, optionsFor(*m_model, layer).key()});
+    if (!found || !found->has_value()) return;
+    auto record = m_db->loadNeuron((*found)->id, neuron);
+    if (!record) return fail(record.error());
+    m_title->setText(tr("Neuron %1/%2    max %3, firing on %4% of tokens")
+                         .arg(layer).arg(neuron).arg(record->stats.max, 0, 'f', 2).arg(100 * record->stats.firingRate, 0, 'f', 1));
+    showRecord(*record);
+    const int row = m_neurons->rowOf(neuron);
+    if (row >= 0) {
+        const QModelIndex i = m_proxy->mapFromSource(m_neurons->index(row, 0));
+        const QSignalBlocker block(m_table_view->selectionModel());
+        m_table_view->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_table_view->scrollTo(i);
+    }
+    // A cached explanation opens at once.
+    m_result = nlohmann::json();
+    m_chart->clear();
+    m_modes->setRowCount(0);
+    m_scores->setText(tr("Not explained yet: press Explain."));
+    m_transcript->clear();
+    m_clusterMap->clearGraphs();
+    m_clusterMap->replot();
+    if (auto cached = m_db->latestExplanation(m_model->fingerprint(), *hash, layer, neuron); cached && cached->has_value())
+        showResult((*cached)->result, (*cached)->transcript);
+    Q_EMIT neuronShown(layer, neuron);
+}
+
+void MainWindow::showRecord(const NeuronRecord& record) {
+    m_exemplars->setRecord(record, *m_table);
+    // Histogram (log counts; empty bins left out).
+    m_histogram->clearPlottables();
+    auto* bars = new QCPBars(m_histogram->xAxis, m_histogram->yAxis);
+    QVector<double> x, y;
+    const auto& h = record.histogram;
+    for (size_t i = 0; i < h.counts.size(); ++i)
+        if (h.counts[i] > 0) x << 0.5 * (h.edges[i] + h.edges[i + 1]), y << static_cast<double>(h.counts[i]);
+    bars->setData(x, y);
+    if (h.edges.size() > 1) bars->setWidth(h.edges[1] - h.edges[0]);
+    bars->setBrush(QColor(255, 140, 40));
+    bars->setPen(Qt::NoPen);
+    m_histogram->rescaleAxes();
+    m_histogram->yAxis->setRangeLower(0.8);
+    m_histogram->replot();
+    // Output weights through the unembedding.
+    m_promoted->clear();
+    m_suppressed->clear();
+    if (auto logits = m_model->outputLogits(record.layer, record.neuron)) {
+        std::vector<int> order(logits->size());
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [&](int a, int b) { return (*logits)[a] > (*logits)[b]; });
+        for (int i = 0; i < 12 && i < static_cast<int>(order.size()); ++i) {
+            const int top = order[static_cast<size_t>(i)], bottom = order[order.size() - 1 - static_cast<size_t>(i)];
+            m_promoted->addItem(QStringLiteral("%1   %2").arg((*logits)[top], 6, 'f', 2).arg(TokenStripDelegate::shown(m_table->text(top))));
+            m_suppressed->addItem(QStringLiteral("%1   %2").arg((*logits)[bottom], 6, 'f', 2).arg(TokenStripDelegate::shown(m_table->text(bottom))));
+        }
+    }
+    showOwnText();
+}
+
+void MainWindow::showOwnText() {
+    const std::string text = m_ownText->toPlainText().toStdString();
+    if (text.empty() || m_layer < 0 || m_neuron < 0) {
+        m_ownModel->setRows({}, 1);
+        return;
+    }
+    std::vector<int> ids = m_model->tokenizer().encode(text);
+    if (static_cast<int>(ids.size()) > m_model->config().nPositions) ids.resize(static_cast<size_t>(m_model->config().nPositions));
+    const ModelNeuronSource source(m_model, m_layer, m_neuron);
+    auto acts = source.activations({ids});
+    if (!acts) return fail(acts.error());
+    ExemplarModel::Row row;
+    row.group = tr("your text");
+    row.ids = ids;
+    for (int id : ids) row.tokens << m_table->text(id);
+    row.activations = QList<float>((*acts)[0].begin(), (*acts)[0].end());
+    row.maxIndex = static_cast<int>(std::max_element(row.activations.begin(), row.activations.end()) - row.activations.begin());
+    m_ownModel->setRows({row}, m_exemplars->scale());
+}
+
+void MainWindow::explainCurrent(bool recompute) {
+    if (m_busy || m_layer < 0 || m_neuron < 0) return;
+    setBusy(true, tr("Explaining %1/%2").arg(m_layer).arg(m_neuron));
+    m_chart->clear();
+    m_tabs->setCurrentWidget(m_chart);
+    Q_EMIT startExplain(m_layer, m_neuron, QString(), recompute);
+}
+
+void MainWindow::explainSynthetic(const QString& specPath) {
+    if (m_busy) return;
+    setBusy(true, tr("Explaining %1").arg(QFileInfo(specPath).fileName()));
+    m_chart->clear();
+    m_tabs->setCurrentWidget(m_chart);
+    Q_EMIT startExplain(-1, -1, specPath, true);
+}
+
+void MainWindow::onLoopEvent(const LoopEvent& e) {
+    if (e.kind == LoopEvent::Kind::Iteration) m_chart->addIteration(e.iteration, e.validScore, e.modeScores, e.baselineValidScore);
+    statusBar()->showMessage(QStringLiteral("%1: %2").arg(e.role, e.message));
+}
+
+void MainWindow::showResult(const nlohmann::json& r, const nlohmann::json& transcript) {
+    if (!r.is_object() || !r.contains("modes")) return;
+    m_result = r;
+    // Scores and modes.
+    m_scores->setText(tr("%1 on test: r = %2 for the whole explanation, single-pass %3, random exemplars alone %4 (%5 backend, %6 s)")
+                          .arg(QString::fromStdString(r.value("neuron", std::string())))
+                          .arg(r.value("score", 0.0), 0, 'f', 3)
+                          .arg(r.value("baseline_score", 0.0), 0, 'f', 3)
+                          .arg(r.value("random_score", 0.0), 0, 'f', 3)
+                          .arg(QString::fromStdString(r.value("backend", std::string())))
+                          .arg(r.value("seconds", 0.0), 0, 'f', 1));
+    const auto& modes = r["modes"];
+    m_modes->setRowCount(static_cast<int>(modes.size()));
+    for (size_t m = 0; m < modes.size(); ++m) {
+        const int row = static_cast<int>(m);
+        auto* label = new QTableWidgetItem(tr("%1").arg(m + 1));
+        label->setBackground(modeColour(row).lighter(160));
+        m_modes->setItem(row, 0, label);
+        m_modes->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(modes[m].value("explanation", std::string()))));
+        m_modes->setItem(row, 2, new QTableWidgetItem(QString::number(modes[m].value("score", 0.0), 'f', 3)));
+        m_modes->setItem(row, 3, new QTableWidgetItem(QString::number(modes[m].value("exemplar_count", 0))));
+    }
+    m_modes->resizeRowsToContents();
+    // The chart from the stored iterations when it was not watched live.
+    if (m_chart->points() == 0)
+        for (const auto& it : r.value("iterations", nlohmann::json::array()))
+            m_chart->addIteration(it.value("index", 0), it.value("valid_score", 0.0),
+                                  it.value("mode_scores", std::vector<double>{}), r.value("baseline_valid_score", 0.0));
+    // Cluster map: components on the principal plane, coloured by mode.
+    m_clusterMap->clearGraphs();
+    std::map<int, std::pair<QVector<double>, QVector<double>>> byMode;
+    for (const auto& c : r.value("components", nlohmann::json::array())) {
+        if (!c.contains("map")) continue;
+        auto& xy = byMode[c.value("mode", -1)];
+        xy.first << c["map"][0].get<double>();
+        xy.second << c["map"][1].get<double>();
+    }
+    for (const auto& [mode, xy] : byMode) {
+        auto* g = m_clusterMap->addGraph();
+        g->setName(mode < 0 ? tr("no mode") : tr("mode %1").arg(mode + 1));
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, modeColour(mode), 9));
+        g->setData(xy.first, xy.second, true);
+    }
+    m_clusterMap->rescaleAxes();
+    m_clusterMap->xAxis->scaleRange(1.15);
+    m_clusterMap->yAxis->scaleRange(1.15);
+    m_clusterMap->replot();
+    // The simulation beside the exemplars (built-in patterns run here, offline).
+    std::vector<CompiledPattern> compiled;
+    for (const auto& m : modes)
+        if (m.contains("pattern") && m["pattern"].is_object())
+            if (auto p = patternFromJson(m["pattern"])) compiled.emplace_back(*p, *m_table);
+    std::map<int64_t, QList<int>> marks;
+    for (const auto& c : r.value("components", nlohmann::json::array())) {
+        auto& list = marks[c.value("window", int64_t(-1))];
+        const int pos = c.value("position", 0);
+        list << pos;
+        for (const auto& t : c.value("context", nlohmann::json::array())) list << pos - t.value("offset", 0);
+    }
+    std::vector<ExemplarModel::Row> rows;
+    double simPeak = 0;
+    for (int i = 0; i < m_exemplars->rowCount(); ++i) {
+        ExemplarModel::Row row = m_exemplars->row(i);
+        row.simulated.clear();
+        row.marked = marks.count(row.window) ? marks[row.window] : QList<int>();
+        if (!compiled.empty()) {
+            std::vector<float> sim(row.ids.size(), 0.f);
+            for (const CompiledPattern& p : compiled) {
+                const auto v = p.run(row.ids);
+                for (size_t t = 0; t < sim.size(); ++t) sim[t] = std::max(sim[t], v[t]);
+            }
+            for (float v : sim) simPeak = std::max<double>(simPeak, v);
+            row.simulated = QList<float>(sim.begin(), sim.end());
+        }
+        rows.push_back(std::move(row));
+    }
+    if (simPeak > 0)
+        for (auto& row : rows)
+            for (float& v : row.simulated) v = static_cast<float>(v / simPeak);
+    m_exemplars->setRows(std::move(rows), m_exemplars->scale());
+    // Transcript.
+    m_transcript->clear();
+    if (transcript.is_array()) {
+        for (size_t i = 0; i < transcript.size(); ++i) {
+            const auto& step = transcript[i];
+            auto* item = new QTreeWidgetItem(m_transcript);
+            item->setText(0, QString::fromStdString(step.value("role", std::string())));
+            item->setText(1, QString::fromStdString(step.value("step", std::string())));
+            for (auto it = step.begin(); it != step.end(); ++it)
+                if (it.key() != "role" && it.key() != "step") addJson(item, QString::fromStdString(it.key()), it.value());
+        }
+    }
+    Q_EMIT explanationShown();
+}
+
+}  // namespace ns

@@ -1,0 +1,115 @@
+#pragma once
+
+#include <QMainWindow>
+#include <QThread>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+class QCustomPlot;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QListWidget;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSortFilterProxyModel;
+class QSpinBox;
+class QTabWidget;
+class QTableView;
+class QTableWidget;
+class QTimer;
+class QTreeWidget;
+
+namespace ns {
+
+class CacheDb;
+class CorrelationChart;
+class ExemplarModel;
+class ExplainWorker;
+class LanguageModel;
+class NeuronListModel;
+class TokenTable;
+struct LoopEvent;
+struct NeuronRecord;
+
+/// The explorer: a neuron browser on the left; on the right the chosen neuron's exemplars,
+/// own-text activations, histogram and output tokens, cluster map of its modes, the live
+/// refinement chart, the explanations and the loop's transcript. Long jobs run on the worker
+/// thread with progress and Cancel.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    MainWindow(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Opens layer/neuron (mines the layer first when needed).
+    void showNeuron(int layer, int neuron);
+    void explainCurrent(bool recompute = false);
+    void explainSynthetic(const QString& specPath);
+
+    // For tests and screenshots.
+    CorrelationChart* chart() const { return m_chart; }
+    NeuronListModel* neuronList() const { return m_neurons; }
+    ExemplarModel* exemplars() const { return m_exemplars; }
+    QTabWidget* tabs() const { return m_tabs; }
+    bool busy() const { return m_busy; }
+    const nlohmann::json& result() const { return m_result; }
+
+Q_SIGNALS:
+    void startMining(int layer);
+    void startExplain(int layer, int neuron, const QString& specPath, bool recompute);
+    void neuronShown(int layer, int neuron);
+    void explanationShown();
+
+private:
+    QWidget* buildBrowser();
+    void buildTabs();
+    void loadLayer(int layer);
+    void showRecord(const NeuronRecord& record);
+    void showOwnText();
+    void showResult(const nlohmann::json& result, const nlohmann::json& transcript);
+    void onLoopEvent(const LoopEvent& e);
+    void setBusy(bool busy, const QString& what = {});
+    void fail(const QString& message);
+    void refreshExplained();
+
+    std::shared_ptr<const LanguageModel> m_model;
+    std::shared_ptr<TokenTable> m_table;
+    QString m_corpus, m_dbPath;
+    std::unique_ptr<CacheDb> m_db;
+    QThread m_thread;
+    ExplainWorker* m_worker = nullptr;
+    int m_layer = -1, m_neuron = -1, m_pendingNeuron = -1;
+    bool m_busy = false;
+    nlohmann::json m_result;
+
+    QSpinBox* m_layerBox = nullptr;
+    QLineEdit* m_goto = nullptr;
+    QLineEdit* m_filter = nullptr;
+    QTableView* m_table_view = nullptr;
+    NeuronListModel* m_neurons = nullptr;
+    QSortFilterProxyModel* m_proxy = nullptr;
+    QLabel* m_title = nullptr;
+    QPushButton* m_explain = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    ExemplarModel* m_exemplars = nullptr;
+    QListView* m_exemplarView = nullptr;
+    QPlainTextEdit* m_ownText = nullptr;
+    ExemplarModel* m_ownModel = nullptr;
+    QTimer* m_ownTimer = nullptr;
+    QCustomPlot* m_histogram = nullptr;
+    QListWidget* m_promoted = nullptr;
+    QListWidget* m_suppressed = nullptr;
+    QCustomPlot* m_clusterMap = nullptr;
+    CorrelationChart* m_chart = nullptr;
+    QTableWidget* m_modes = nullptr;
+    QLabel* m_scores = nullptr;
+    QTreeWidget* m_transcript = nullptr;
+};
+
+}  // namespace ns
