@@ -1,6 +1,7 @@
 // The explorer driven as a person would, offscreen: it mines the first layer at start, opens a
 // neuron, runs the loop on a calibration neuron and shows the chart grow while it runs.
 #include "correlation_chart.h"
+#include "explanation_panel.h"
 #include "exemplar_model.h"
 #include "main_window.h"
 #include "neuron_list_model.h"
@@ -8,6 +9,7 @@
 #include "model/language_model.h"
 
 #include <QFile>
+#include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -59,6 +61,42 @@ private Q_SLOTS:
         const auto& r = m_window->result();
         QVERIFY(r.is_object() && r.at("modes").size() >= 2);
         QCOMPARE(m_window->chart()->points(), static_cast<int>(r.at("iterations").size()));
+    }
+
+    void approveAndEditExplanations() {
+        m_window->showNeuron(0, 7);
+        m_window->explainCurrent();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 180000);
+        const auto& r = m_window->result();
+        QVERIFY(r.is_object() && !r.at("modes").empty());
+        ExplanationPanel* panel = m_window->explanations();
+        QCOMPARE(panel->table()->rowCount(), static_cast<int>(r.at("modes").size()));
+
+        QVERIFY(panel->approve(0).ok());
+        QCOMPARE(panel->latest()[0].status, QStringLiteral("approved"));
+        QCOMPARE(panel->latest()[0].author, QStringLiteral("person"));
+        QCOMPARE(panel->table()->item(0, 4)->text(), QStringLiteral("approved"));
+
+        // An edit with a pattern is re-scored offline; the table shows the new score.
+        const QString pattern = QStringLiteral("{\"literals\": [{\"token\": \" the\", \"weight\": 1.0}]}");
+        QVERIFY(panel->edit(0, QStringLiteral("Fires on ' the'."), pattern).ok());
+        QVERIFY(panel->latest()[0].scored);
+        QVERIFY(std::isfinite(panel->latest()[0].score));
+        QVERIFY(panel->table()->item(0, 2)->text().contains(QStringLiteral("edited")));
+        // A text-only edit has nothing to simulate: "not scored", never a stale score.
+        QVERIFY(panel->edit(0, QStringLiteral("Fires on articles."), QString()).ok());
+        QVERIFY(!panel->latest()[0].scored);
+        QCOMPARE(panel->table()->item(0, 2)->text(), QStringLiteral("not scored"));
+        // A broken pattern is refused with its reason.
+        auto bad = panel->edit(0, QStringLiteral("x"), QStringLiteral("{\"class\": \"colour\"}"));
+        QVERIFY(!bad.ok() && bad.error().contains(QStringLiteral("unknown token class")));
+        // The browser shows the decision, and the history survives reopening the neuron.
+        const int row = m_window->neuronList()->rowOf(7);
+        QCOMPARE(m_window->neuronList()->index(row, NeuronListModel::Status).data().toString(), QStringLiteral("edited"));
+        m_window->showNeuron(0, 8);
+        m_window->showNeuron(0, 7);
+        QCOMPARE(panel->latest()[0].status, QStringLiteral("edited"));
+        QCOMPARE(panel->latest()[0].text, QStringLiteral("Fires on articles."));
     }
 };
 

@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "correlation_chart.h"
+#include "explanation_panel.h"
 #include "exemplar_model.h"
 #include "explain_worker.h"
 #include "neuron_list_model.h"
@@ -8,6 +9,7 @@
 
 #include "activations/corpus_reader.h"
 #include "agents/activation_source.h"
+#include "agents/explain_session.h"
 #include "agents/pattern.h"
 #include "agents/token_table.h"
 #include "model/language_model.h"
@@ -80,7 +82,11 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
       m_corpus(std::move(corpusPath)), m_dbPath(std::move(dbPath)) {
     setWindowTitle(tr("NeuronScope"));
     auto db = CacheDb::open(m_dbPath);
-    if (db) m_db = std::move(*db);
+    if (db) {
+        m_db = std::move(*db);
+        m_session = std::make_unique<ExplainSession>(m_model, m_corpus, *m_db);
+    }
+    if (auto hash = hashFile(m_corpus)) m_corpusHash = *hash;
 
     m_worker = new ExplainWorker(m_model, m_corpus, m_dbPath);
     m_worker->moveToThread(&m_thread);
@@ -276,21 +282,10 @@ void MainWindow::buildTabs() {
     m_chart = new CorrelationChart(m_tabs);
     m_tabs->addTab(m_chart, tr("Refinement"));
 
-    // Explanations.
-    auto* expl = new QWidget(m_tabs);
-    auto* explLayout = new QVBoxLayout(expl);
-    m_scores = new QLabel(expl);
-    m_scores->setTextFormat(Qt::PlainText);
-    m_scores->setWordWrap(true);
-    explLayout->addWidget(m_scores);
-    m_modes = new QTableWidget(0, 4, expl);
-    m_modes->setHorizontalHeaderLabels({tr("Mode"), tr("Explanation"), tr("Test r"), tr("Exemplars")});
-    m_modes->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
-    m_modes->setWordWrap(true);
-    m_modes->verticalHeader()->setVisible(false);
-    m_modes->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    explLayout->addWidget(m_modes, 1);
-    m_tabs->addTab(expl, tr("Explanations"));
+    // Explanations, and what people decided about them.
+    m_panel = new ExplanationPanel(m_db.get(), m_session.get(), m_model->fingerprint(), m_corpusHash, m_tabs);
+    connect(m_panel, &ExplanationPanel::reviewed, this, &MainWindow::refreshExplained);
+    m_tabs->addTab(m_panel, tr("Explanations"));
 
     // Transcript.
     m_transcript = new QTreeWidget(m_tabs);
@@ -316,10 +311,9 @@ void MainWindow::setBusy(bool busy, const QString& what) {
 
 void MainWindow::loadLayer(int layer) {
     if (!m_db) return;
-    auto hash = hashFile(m_corpus);
-    if (!hash) return fail(hash.error());
+    if (m_corpusHash.isEmpty()) return fail(tr("%1: cannot read the corpus").arg(m_corpus));
     const MineOptions o = optionsFor(*m_model, layer);
-    auto found = m_db->findLayer({m_model->fingerprint(), *hash, layer, o.key()});
+    auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, layer, o.key()});
     if (!found) return fail(found.error());
     if (!found->has_value()) {
         if (m_busy) return;
@@ -344,9 +338,7 @@ void MainWindow::loadLayer(int layer) {
 
 void MainWindow::refreshExplained() {
     if (!m_db) return;
-    auto hash = hashFile(m_corpus);
-    if (!hash) return;
-    auto list = m_db->explainedNeurons(m_model->fingerprint(), *hash, m_layer);
+    auto list = m_db->explainedNeurons(m_model->fingerprint(), m_corpusHash, m_layer);
     if (!list) return;
     for (const auto& e : *list) m_neurons->setExplained(e.neuron, {e.status, e.score, e.explanation});
 }
@@ -361,9 +353,8 @@ void MainWindow::showNeuron(int layer, int neuron) {
         return;
     }
     m_neuron = neuron;
-    auto hash = hashFile(m_corpus);
-    if (!hash) return fail(hash.error());
-    auto found = m_db->findLayer({m_model->fingerprint(), *hash, layer, optionsFor(*m_model, layer).key()});
+    if (!m_db) return;
+    auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, layer, optionsFor(*m_model, layer).key()});
     if (!found || !found->has_value()) return;
     auto record = m_db->loadNeuron((*found)->id, neuron);
     if (!record) return fail(record.error());
@@ -380,12 +371,11 @@ void MainWindow::showNeuron(int layer, int neuron) {
     // A cached explanation opens at once.
     m_result = nlohmann::json();
     m_chart->clear();
-    m_modes->setRowCount(0);
-    m_scores->setText(tr("Not explained yet: press Explain."));
+    m_panel->clear(tr("Not explained yet: press Explain."));
     m_transcript->clear();
     m_clusterMap->clearGraphs();
     m_clusterMap->replot();
-    if (auto cached = m_db->latestExplanation(m_model->fingerprint(), *hash, layer, neuron); cached && cached->has_value())
+    if (auto cached = m_db->latestExplanation(m_model->fingerprint(), m_corpusHash, layer, neuron); cached && cached->has_value())
         showResult((*cached)->result, (*cached)->transcript);
     Q_EMIT neuronShown(layer, neuron);
 }
@@ -466,26 +456,8 @@ void MainWindow::onLoopEvent(const LoopEvent& e) {
 void MainWindow::showResult(const nlohmann::json& r, const nlohmann::json& transcript) {
     if (!r.is_object() || !r.contains("modes")) return;
     m_result = r;
-    // Scores and modes.
-    m_scores->setText(tr("%1 on test: r = %2 for the whole explanation, single-pass %3, random exemplars alone %4 (%5 backend, %6 s)")
-                          .arg(QString::fromStdString(r.value("neuron", std::string())))
-                          .arg(r.value("score", 0.0), 0, 'f', 3)
-                          .arg(r.value("baseline_score", 0.0), 0, 'f', 3)
-                          .arg(r.value("random_score", 0.0), 0, 'f', 3)
-                          .arg(QString::fromStdString(r.value("backend", std::string())))
-                          .arg(r.value("seconds", 0.0), 0, 'f', 1));
     const auto& modes = r["modes"];
-    m_modes->setRowCount(static_cast<int>(modes.size()));
-    for (size_t m = 0; m < modes.size(); ++m) {
-        const int row = static_cast<int>(m);
-        auto* label = new QTableWidgetItem(tr("%1").arg(m + 1));
-        label->setBackground(modeColour(row).lighter(160));
-        m_modes->setItem(row, 0, label);
-        m_modes->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(modes[m].value("explanation", std::string()))));
-        m_modes->setItem(row, 2, new QTableWidgetItem(QString::number(modes[m].value("score", 0.0), 'f', 3)));
-        m_modes->setItem(row, 3, new QTableWidgetItem(QString::number(modes[m].value("exemplar_count", 0))));
-    }
-    m_modes->resizeRowsToContents();
+    m_panel->setResult(r.value("neuron", std::string()).find('/') != std::string::npos ? m_layer : -1, m_neuron, r);
     // The chart from the stored iterations when it was not watched live.
     if (m_chart->points() == 0)
         for (const auto& it : r.value("iterations", nlohmann::json::array()))

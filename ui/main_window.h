@@ -28,6 +28,8 @@ namespace ns {
 class CacheDb;
 class CorrelationChart;
 class ExemplarModel;
+class ExplainSession;
+class ExplanationPanel;
 class ExplainWorker;
 class LanguageModel;
 class NeuronListModel;
@@ -57,6 +59,7 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     bool busy() const { return m_busy; }
     const nlohmann::json& result() const { return m_result; }
+    ExplanationPanel* explanations() const { return m_panel; }
 
 Q_SIGNALS:
     void startMining(int layer);
@@ -80,6 +83,8 @@ private:
     std::shared_ptr<TokenTable> m_table;
     QString m_corpus, m_dbPath;
     std::unique_ptr<CacheDb> m_db;
+    std::unique_ptr<ExplainSession> m_session;
+    QString m_corpusHash;
     QThread m_thread;
     ExplainWorker* m_worker = nullptr;
     int m_layer = -1, m_neuron = -1, m_pendingNeuron = -1;
@@ -107,8 +112,7 @@ private:
     QListWidget* m_suppressed = nullptr;
     QCustomPlot* m_clusterMap = nullptr;
     CorrelationChart* m_chart = nullptr;
-    QTableWidget* m_modes = nullptr;
-    QLabel* m_scores = nullptr;
+    ExplanationPanel* m_panel = nullptr;
     QTreeWidget* m_transcript = nullptr;
 };
 

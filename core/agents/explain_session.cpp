@@ -4,6 +4,7 @@
 #include "activations/corpus_windows.h"
 #include "agents/activation_source.h"
 #include "agents/backend.h"
+#include "agents/splits.h"
 #include "agents/token_table.h"
 #include "model/language_model.h"
 #include "store/cache_db.h"
@@ -142,6 +143,19 @@ Expected<QString> ExplainSession::cacheKey(const ExplainTarget& t, const Backend
         k["spec"] = sha256(*bytes).toStdString();
     }
     return sha256(QByteArray::fromStdString(k.dump()));
+}
+
+Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, const std::vector<std::optional<ModePattern>>& modes,
+                                                        uint64_t seed) {
+    std::vector<CompiledPattern> compiled;
+    for (const auto& m : modes) {
+        if (!m) return std::optional<double>{};
+        compiled.emplace_back(*m, *m_table);
+    }
+    auto rec = record(t);
+    if (!rec) return Error{rec.error()};
+    const ExemplarSplits splits = splitRecord(*rec, seed);
+    return std::optional<double>(pooledScore(splits.test, simulateModes(compiled, splits.test)));
 }
 
 Expected<std::optional<ExplainOutcome>> ExplainSession::cached(const ExplainTarget& t, const Backend& backend,

@@ -3,6 +3,7 @@
 #include "activations/miner.h"
 #include "activations/neuron_record.h"
 #include "agents/orchestrator.h"
+#include "agents/pattern.h"
 #include "util/expected.h"
 
 #include <QString>
@@ -60,6 +61,12 @@ public:
 
     /// The stored result for these inputs, if any (never runs the loop).
     Expected<std::optional<ExplainOutcome>> cached(const ExplainTarget& target, const Backend& backend, const LoopOptions& options);
+
+    /// The test score of a whole explanation given as patterns, one per mode (a person's edit),
+    /// on the same test split the loop used (the seed decides it). No value when a mode has
+    /// no pattern: an edited text that nothing here can simulate is "not scored".
+    Expected<std::optional<double>> rescore(const ExplainTarget& target, const std::vector<std::optional<ModePattern>>& modes,
+                                            uint64_t seed);
 
     Expected<ExplainOutcome> explain(const ExplainTarget& target, Backend& backend, const LoopOptions& options,
                                      bool recompute = false, const std::function<void(const LoopEvent&)>& listener = {},

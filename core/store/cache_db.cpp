@@ -50,6 +50,13 @@ const std::vector<std::vector<const char*>>& migrations() {
             " iteration INTEGER NOT NULL, valid_score REAL, mode_scores TEXT, change TEXT, kept INTEGER,"
             " modes TEXT, PRIMARY KEY (explanation_id, iteration))",
         },
+        {  // 2 -> 3: what people decided about each mode's explanation, with history
+            "CREATE TABLE explanation_reviews ("
+            " id INTEGER PRIMARY KEY, model_hash TEXT NOT NULL, corpus_hash TEXT NOT NULL, layer INTEGER NOT NULL,"
+            " neuron_index INTEGER NOT NULL, mode INTEGER NOT NULL, status TEXT NOT NULL, text TEXT NOT NULL,"
+            " pattern TEXT, score REAL, author TEXT NOT NULL, created_at TEXT NOT NULL, explanation_id INTEGER)",
+            "CREATE INDEX reviews_by_neuron ON explanation_reviews (model_hash, corpus_hash, layer, neuron_index)",
+        },
     };
     return steps;
 }
@@ -284,10 +291,73 @@ Expected<std::vector<CacheDb::ExplainedNeuron>> CacheDb::explainedNeurons(const 
             for (const auto& m : r.value("modes", nlohmann::json::array()))
                 if (m.is_object()) n.explanation += QString::fromStdString(m.value("explanation", std::string())) + QLatin1Char('\n');
         n.explanation = n.explanation.trimmed();
+        n.modes = r.is_object() ? static_cast<int>(r.value("modes", nlohmann::json::array()).size()) : 0;
         latest[n.neuron] = n;
+    }
+    // What people decided: the latest decision per mode sets the neuron's status.
+    for (auto& [neuron, n] : latest) {
+        auto reviewed = reviews(modelHash, corpusHash, layer, neuron);
+        if (!reviewed || reviewed->empty()) continue;
+        std::map<int, QString> status;
+        for (const Review& rv : *reviewed) {
+            status[rv.mode] = rv.status;
+            if (rv.status == QLatin1String("edited")) n.explanation += QLatin1Char('\n') + rv.text;
+        }
+        int approved = 0, rejected = 0, edited = 0;
+        for (const auto& [m, st] : status) {
+            approved += st == QLatin1String("approved");
+            rejected += st == QLatin1String("rejected");
+            edited += st == QLatin1String("edited");
+        }
+        n.status = rejected ? QStringLiteral("rejected")
+                   : approved + edited >= n.modes && approved > 0 && !edited ? QStringLiteral("approved")
+                   : edited ? QStringLiteral("edited")
+                            : QStringLiteral("partly approved");
     }
     std::vector<ExplainedNeuron> out;
     for (auto& [k, v] : latest) out.push_back(std::move(v));
+    return out;
+}
+
+Expected<int64_t> CacheDb::addReview(const Review& r) {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("INSERT INTO explanation_reviews (model_hash, corpus_hash, layer, neuron_index, mode, status, text,"
+                             " pattern, score, author, created_at, explanation_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
+    for (const QVariant& v : {QVariant(r.modelHash), QVariant(r.corpusHash), QVariant(r.layer), QVariant(r.neuron), QVariant(r.mode),
+                              QVariant(r.status), QVariant(r.text), r.pattern.isEmpty() ? QVariant() : QVariant(r.pattern),
+                              r.scored ? QVariant(r.score) : QVariant(), QVariant(r.author),
+                              QVariant(r.createdAt.isEmpty() ? QDateTime::currentDateTimeUtc().toString(Qt::ISODate) : r.createdAt),
+                              QVariant(qint64(r.explanationId))})
+        q.addBindValue(v);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot write the cache: %2").arg(m_path, q.lastError().text()));
+    return q.lastInsertId().toLongLong();
+}
+
+Expected<std::vector<Review>> CacheDb::reviews(const QString& modelHash, const QString& corpusHash, int layer, int neuron) {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT id, mode, status, text, pattern, score, author, created_at, explanation_id FROM explanation_reviews"
+                             " WHERE model_hash = ? AND corpus_hash = ? AND layer = ? AND neuron_index = ? ORDER BY id"));
+    for (const QVariant& v : {QVariant(modelHash), QVariant(corpusHash), QVariant(layer), QVariant(neuron)}) q.addBindValue(v);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
+    std::vector<Review> out;
+    while (q.next()) {
+        Review r;
+        r.id = q.value(0).toLongLong();
+        r.modelHash = modelHash;
+        r.corpusHash = corpusHash;
+        r.layer = layer;
+        r.neuron = neuron;
+        r.mode = q.value(1).toInt();
+        r.status = q.value(2).toString();
+        r.text = q.value(3).toString();
+        r.pattern = q.value(4).toString();
+        r.scored = !q.value(5).isNull();
+        r.score = q.value(5).toDouble();
+        r.author = q.value(6).toString();
+        r.createdAt = q.value(7).toString();
+        r.explanationId = q.value(8).toLongLong();
+        out.push_back(std::move(r));
+    }
     return out;
 }
 

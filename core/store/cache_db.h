@@ -52,12 +52,28 @@ struct StoredExplanation {
     nlohmann::json result, splits, transcript;
 };
 
+/// A person's decision about one mode's explanation: approved, edited (new text and maybe a
+/// new pattern, re-scored when it can be) or rejected. Every decision is kept: the history.
+struct Review {
+    int64_t id = 0;
+    QString modelHash, corpusHash;
+    int layer = 0, neuron = 0, mode = 0;
+    QString status;      ///< "approved", "edited", "rejected"
+    QString text;        ///< the explanation as decided
+    QString pattern;     ///< JSON of the pattern, when there is one
+    bool scored = false; ///< false: "not scored" (an edited text nothing can simulate)
+    double score = 0;    ///< test correlation of the whole explanation with this decision in it
+    QString author;      ///< "person" or "agent"
+    QString createdAt;
+    int64_t explanationId = 0;
+};
+
 /// The SQLite cache: WAL, a schema version with migrations, writes in transactions. A file
 /// that is not a NeuronScope cache, is damaged, or comes from a newer schema is refused with a
 /// clear error and never overwritten. Use an instance on the thread that opened it.
 class CacheDb {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     static Expected<std::unique_ptr<CacheDb>> open(const QString& path);
     ~CacheDb();
@@ -73,6 +89,9 @@ public:
     /// Stores a run in one transaction, replacing an older one with the same key.
     Expected<int64_t> storeExplanation(const StoredExplanation& explanation);
     Expected<std::optional<StoredExplanation>> findExplanation(const QString& key);
+    Expected<int64_t> addReview(const Review& review);
+    /// Every decision about a neuron's modes, oldest first.
+    Expected<std::vector<Review>> reviews(const QString& modelHash, const QString& corpusHash, int layer, int neuron);
     /// The most recent run for a neuron of this model and corpus, whatever its options.
     Expected<std::optional<StoredExplanation>> latestExplanation(const QString& modelHash, const QString& corpusHash, int layer,
                                                                  int neuron);
@@ -81,6 +100,7 @@ public:
         QString status;
         double score = 0;
         QString explanation;  ///< the modes' texts, one per line
+        int modes = 0;
     };
     /// The explained neurons of a layer (latest run each), for the browser.
     Expected<std::vector<ExplainedNeuron>> explainedNeurons(const QString& modelHash, const QString& corpusHash, int layer);

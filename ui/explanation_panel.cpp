@@ -1,0 +1,251 @@
+#include "explanation_panel.h"
+
+#include "agents/explain_session.h"
+#include "agents/pattern.h"
+
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace ns {
+
+ExplanationPanel::ExplanationPanel(CacheDb* db, ExplainSession* session, QString modelHash, QString corpusHash, QWidget* parent)
+    : QWidget(parent), m_db(db), m_session(session), m_modelHash(std::move(modelHash)), m_corpusHash(std::move(corpusHash)) {
+    auto* layout = new QVBoxLayout(this);
+    m_scores = new QLabel(this);
+    m_scores->setTextFormat(Qt::PlainText);
+    m_scores->setWordWrap(true);
+    layout->addWidget(m_scores);
+    m_table = new QTableWidget(0, 6, this);
+    m_table->setHorizontalHeaderLabels({tr("Mode"), tr("Explanation"), tr("Test r"), tr("Exemplars"), tr("Status"), tr("By")});
+    m_table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_table->setWordWrap(true);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    layout->addWidget(m_table, 3);
+    auto* buttons = new QHBoxLayout();
+    m_approve = new QPushButton(tr("&Approve"), this);
+    m_approve->setToolTip(tr("Approve the selected mode's explanation (Ctrl+Shift+A)"));
+    m_approve->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    m_edit = new QPushButton(tr("E&dit..."), this);
+    m_edit->setToolTip(tr("Edit the text (and the pattern) of the selected mode; re-scored on save"));
+    m_reject = new QPushButton(tr("&Reject"), this);
+    m_reject->setToolTip(tr("Reject the selected mode's explanation"));
+    buttons->addWidget(m_approve);
+    buttons->addWidget(m_edit);
+    buttons->addWidget(m_reject);
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
+    layout->addWidget(new QLabel(tr("History of the selected mode"), this));
+    m_history = new QListWidget(this);
+    layout->addWidget(m_history, 1);
+    auto report = [this](const Expected<void>& r) {
+        if (!r) QMessageBox::warning(this, tr("NeuronScope"), r.error());
+    };
+    connect(m_approve, &QPushButton::clicked, this, [this, report] { report(approve(selectedMode())); });
+    connect(m_reject, &QPushButton::clicked, this, [this, report] { report(reject(selectedMode())); });
+    connect(m_edit, &QPushButton::clicked, this, &ExplanationPanel::openEditor);
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, &ExplanationPanel::showHistory);
+    clear(tr("Not explained yet: press Explain."));
+}
+
+void ExplanationPanel::clear(const QString& message) {
+    m_result = nlohmann::json();
+    m_reviews.clear();
+    m_table->setRowCount(0);
+    m_history->clear();
+    m_scores->setText(message);
+    for (QPushButton* b : {m_approve, m_edit, m_reject}) b->setEnabled(false);
+}
+
+void ExplanationPanel::setResult(int layer, int neuron, const nlohmann::json& r) {
+    m_layer = layer;
+    m_neuron = neuron;
+    m_result = r;
+    for (QPushButton* b : {m_approve, m_edit, m_reject}) b->setEnabled(layer >= 0);
+    refresh();
+    if (m_table->rowCount() > 0) m_table->selectRow(0);
+}
+
+int ExplanationPanel::selectedMode() const {
+    const auto rows = m_table->selectionModel()->selectedRows();
+    return rows.isEmpty() ? -1 : rows.first().row();
+}
+
+std::vector<Review> ExplanationPanel::latest() const {
+    const size_t modes = m_result.is_object() ? m_result.value("modes", nlohmann::json::array()).size() : 0;
+    std::vector<Review> out(modes);
+    for (const Review& r : m_reviews)
+        if (r.mode >= 0 && static_cast<size_t>(r.mode) < modes) out[static_cast<size_t>(r.mode)] = r;
+    return out;
+}
+
+void ExplanationPanel::refresh() {
+    if (m_db && m_layer >= 0) {
+        auto r = m_db->reviews(m_modelHash, m_corpusHash, m_layer, m_neuron);
+        m_reviews = r ? *r : std::vector<Review>{};
+    }
+    const auto& modes = m_result.value("modes", nlohmann::json::array());
+    m_scores->setText(tr("%1 on test: r = %2 for the whole explanation; single-pass %3; random exemplars alone %4 (%5 backend)")
+                          .arg(QString::fromStdString(m_result.value("neuron", std::string())))
+                          .arg(m_result.value("score", 0.0), 0, 'f', 3)
+                          .arg(m_result.value("baseline_score", 0.0), 0, 'f', 3)
+                          .arg(m_result.value("random_score", 0.0), 0, 'f', 3)
+                          .arg(QString::fromStdString(m_result.value("backend", std::string()))));
+    const auto decided = latest();
+    const int selected = selectedMode();
+    m_table->setRowCount(static_cast<int>(modes.size()));
+    for (size_t m = 0; m < modes.size(); ++m) {
+        const int row = static_cast<int>(m);
+        const Review& d = decided[m];
+        const bool edited = d.status == QLatin1String("edited");
+        const QString text = edited ? d.text : QString::fromStdString(modes[m].value("explanation", std::string()));
+        const QString score = !edited ? QString::number(modes[m].value("score", 0.0), 'f', 3)
+                              : d.scored ? tr("%1 (whole, edited)").arg(d.score, 0, 'f', 3)
+                                         : tr("not scored");
+        const QStringList cells{QString::number(m + 1), text, score, QString::number(modes[m].value("exemplar_count", 0)),
+                                d.status.isEmpty() ? tr("proposed") : d.status,
+                                d.status.isEmpty() ? tr("agent") : tr("%1, %2").arg(d.author, d.createdAt)};
+        for (int c = 0; c < cells.size(); ++c) m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
+    }
+    m_table->resizeRowsToContents();
+    if (selected >= 0 && selected < m_table->rowCount()) m_table->selectRow(selected);
+    showHistory();
+}
+
+void ExplanationPanel::showHistory() {
+    m_history->clear();
+    const int mode = selectedMode();
+    if (mode < 0) return;
+    const auto& modes = m_result.value("modes", nlohmann::json::array());
+    if (static_cast<size_t>(mode) < modes.size())
+        m_history->addItem(tr("proposed by the agents (%1): %2")
+                               .arg(QString::fromStdString(m_result.value("backend", std::string())),
+                                    QString::fromStdString(modes[static_cast<size_t>(mode)].value("explanation", std::string()))));
+    for (const Review& r : m_reviews)
+        if (r.mode == mode)
+            m_history->addItem(tr("%1 by %2 at %3%4: %5")
+                                   .arg(r.status, r.author, r.createdAt,
+                                        r.status == QLatin1String("edited")
+                                            ? (r.scored ? tr(" (whole r = %1)").arg(r.score, 0, 'f', 3) : tr(" (not scored)"))
+                                            : QString(),
+                                        r.text));
+}
+
+Expected<void> ExplanationPanel::decide(int mode, const QString& status, const QString& text, const QString& pattern, bool rescore) {
+    if (!m_db || m_layer < 0) return makeError(tr("Explain the neuron first."));
+    const auto& modes = m_result.value("modes", nlohmann::json::array());
+    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return makeError(tr("Select a mode first."));
+    Review r;
+    r.modelHash = m_modelHash;
+    r.corpusHash = m_corpusHash;
+    r.layer = m_layer;
+    r.neuron = m_neuron;
+    r.mode = mode;
+    r.status = status;
+    r.text = text;
+    r.pattern = pattern;
+    r.author = QStringLiteral("person");
+    if (rescore && m_session) {
+        // The whole explanation with this mode's new pattern, each other mode as it stands now.
+        std::vector<std::optional<ModePattern>> patterns;
+        const auto decided = latest();
+        for (size_t m = 0; m < modes.size(); ++m) {
+            QString json = static_cast<int>(m) == mode ? pattern
+                           : decided[m].status == QLatin1String("edited") ? decided[m].pattern
+                           : modes[m].contains("pattern") && !modes[m]["pattern"].is_null() ? QString::fromStdString(modes[m]["pattern"].dump())
+                                                                                          : QString();
+            if (decided[m].status == QLatin1String("rejected") && static_cast<int>(m) != mode) continue;
+            if (json.isEmpty()) {
+                patterns.push_back(std::nullopt);
+                continue;
+            }
+            auto p = patternFromJson(nlohmann::json::parse(json.toStdString(), nullptr, false));
+            if (!p) return makeError(tr("Mode %1's pattern: %2").arg(m + 1).arg(p.error()));
+            patterns.push_back(*p);
+        }
+        const ExplainTarget target{m_layer, m_neuron, {}};
+        auto score = m_session->rescore(target, patterns, m_result.value("seed", uint64_t(0)));
+        if (!score) return Error{score.error()};
+        r.scored = score->has_value();
+        r.score = score->value_or(0.0);
+    }
+    auto id = m_db->addReview(r);
+    if (!id) return Error{id.error()};
+    refresh();
+    Q_EMIT reviewed();
+    return {};
+}
+
+Expected<void> ExplanationPanel::approve(int mode) {
+    const auto& modes = m_result.value("modes", nlohmann::json::array());
+    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return makeError(tr("Select a mode first."));
+    const Review last = latest()[static_cast<size_t>(mode)];
+    const QString text = last.status == QLatin1String("edited") ? last.text
+                                                                : QString::fromStdString(modes[static_cast<size_t>(mode)].value("explanation", std::string()));
+    return decide(mode, QStringLiteral("approved"), text, last.pattern, false);
+}
+
+Expected<void> ExplanationPanel::reject(int mode) {
+    const auto& modes = m_result.value("modes", nlohmann::json::array());
+    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return makeError(tr("Select a mode first."));
+    return decide(mode, QStringLiteral("rejected"), QString::fromStdString(modes[static_cast<size_t>(mode)].value("explanation", std::string())),
+                  {}, false);
+}
+
+Expected<void> ExplanationPanel::edit(int mode, const QString& text, const QString& patternJson) {
+    if (text.trimmed().isEmpty()) return makeError(tr("An explanation needs some text."));
+    QString pattern = patternJson.trimmed();
+    if (!pattern.isEmpty()) {
+        auto p = patternFromJson(nlohmann::json::parse(pattern.toStdString(), nullptr, false));
+        if (!p) return makeError(tr("The pattern is not valid: %1").arg(p.error()));
+        pattern = QString::fromStdString(patternToJson(*p).dump());
+    }
+    // A pattern is what the offline simulator runs: an edited text without one is not scored.
+    return decide(mode, QStringLiteral("edited"), text.trimmed(), pattern, true);
+}
+
+void ExplanationPanel::openEditor() {
+    const int mode = selectedMode();
+    const auto& modes = m_result.value("modes", nlohmann::json::array());
+    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return;
+    const Review last = latest()[static_cast<size_t>(mode)];
+    const auto& m = modes[static_cast<size_t>(mode)];
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Edit mode %1").arg(mode + 1));
+    auto* layout = new QVBoxLayout(&dialog);
+    layout->addWidget(new QLabel(tr("Explanation"), &dialog));
+    auto* text = new QPlainTextEdit(last.status == QLatin1String("edited") ? last.text
+                                                                           : QString::fromStdString(m.value("explanation", std::string())),
+                                    &dialog);
+    layout->addWidget(text);
+    layout->addWidget(new QLabel(tr("Pattern (JSON; leave empty when only the text changes: it is then not scored)"), &dialog));
+    const QString pattern = last.status == QLatin1String("edited") ? last.pattern
+                            : m.contains("pattern") && !m["pattern"].is_null() ? QString::fromStdString(m["pattern"].dump(2))
+                                                                               : QString();
+    auto* patternEdit = new QPlainTextEdit(pattern, &dialog);
+    patternEdit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    layout->addWidget(patternEdit, 1);
+    auto* box = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, &dialog);
+    layout->addWidget(box);
+    connect(box, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    connect(box, &QDialogButtonBox::accepted, &dialog, [&] {
+        auto r = edit(mode, text->toPlainText(), patternEdit->toPlainText());
+        if (!r) QMessageBox::warning(&dialog, tr("NeuronScope"), r.error());
+        else dialog.accept();
+    });
+    dialog.resize(640, 480);
+    dialog.exec();
+}
+
+}  // namespace ns
