@@ -9,6 +9,7 @@
 #include "model/language_model.h"
 
 #include <QFile>
+#include <QProcess>
 #include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -97,6 +98,30 @@ private Q_SLOTS:
         m_window->showNeuron(0, 7);
         QCOMPARE(panel->latest()[0].status, QStringLiteral("edited"));
         QCOMPARE(panel->latest()[0].text, QStringLiteral("Fires on articles."));
+    }
+
+    void exportsAPdfWithEveryMode() {
+        const QString pdf = m_dir.filePath(QStringLiteral("report.pdf"));
+        auto r = m_window->exportPdf(pdf, {7});
+        QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error()));
+        QProcess text;
+        text.start(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), pdf, QStringLiteral("-")});
+        QVERIFY(text.waitForFinished(60000));
+        const QString content = QString::fromUtf8(text.readAllStandardOutput()).simplified();
+        QVERIFY2(content.contains(QStringLiteral("neuron 0/7")), qPrintable(content.left(300)));
+        const auto& result = m_window->result();
+        const auto decided = m_window->explanations()->latest();
+        for (size_t m = 0; m < result.at("modes").size(); ++m) {
+            const bool edited = decided[m].status == QStringLiteral("edited");
+            const QString explanation = edited ? decided[m].text : QString::fromStdString(result.at("modes")[m].at("explanation").get<std::string>());
+            // Long sentences wrap over lines: compare the first words.
+            QVERIFY2(content.contains(explanation.simplified().left(40)), qPrintable(explanation));
+            const QString score = edited ? QStringLiteral("not scored")
+                                         : QString::number(result.at("modes")[m].at("score").get<double>(), 'f', 3);
+            QVERIFY2(content.contains(score), qPrintable(score));
+        }
+        QVERIFY(content.contains(QString::number(result.at("baseline_score").get<double>(), 'f', 3)));
+        QVERIFY(!m_window->exportPdf(pdf, {9}).ok());  // not explained: nothing to report
     }
 };
 

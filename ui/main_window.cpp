@@ -5,6 +5,7 @@
 #include "exemplar_model.h"
 #include "explain_worker.h"
 #include "neuron_list_model.h"
+#include "report_writer.h"
 #include "token_strip_delegate.h"
 
 #include "activations/corpus_reader.h"
@@ -18,6 +19,7 @@
 #include "plot.h"
 
 #include <QApplication>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -157,6 +159,14 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     statusBar()->addWidget(where);
 
     auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Export PDF..."), QKeySequence::Print, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF"), QStringLiteral("neuronscope-report.pdf"),
+                                                          tr("PDF (*.pdf)"));
+        if (path.isEmpty()) return;
+        if (auto r = exportPdf(path, selectedNeurons()); !r) fail(r.error());
+        else statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+    });
+    file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     auto* neuronMenu = menuBar()->addMenu(tr("&Neuron"));
     neuronMenu->addAction(tr("&Explain"), this, [this] { explainCurrent(false); });
@@ -203,7 +213,7 @@ QWidget* MainWindow::buildBrowser() {
     m_table_view->setSortingEnabled(true);
     m_table_view->sortByColumn(NeuronListModel::Max, Qt::DescendingOrder);
     m_table_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table_view->verticalHeader()->setVisible(false);
     m_table_view->horizontalHeader()->setStretchLastSection(true);
     m_table_view->verticalHeader()->setDefaultSectionSize(m_table_view->fontMetrics().height() + 6);
@@ -410,6 +420,43 @@ void MainWindow::showRecord(const NeuronRecord& record) {
         }
     }
     showOwnText();
+}
+
+std::vector<int> MainWindow::selectedNeurons() const {
+    std::vector<int> out;
+    for (const QModelIndex& i : m_table_view->selectionModel()->selectedRows())
+        out.push_back(m_neurons->neuronAt(m_proxy->mapToSource(i).row()));
+    if (std::find(out.begin(), out.end(), m_neuron) == out.end() && m_neuron >= 0) out.insert(out.begin(), m_neuron);
+    return out;
+}
+
+Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>& neurons) {
+    if (!m_db || m_layer < 0) return makeError(tr("Open a neuron first."));
+    std::vector<NeuronReport> reports;
+    auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, m_layer, optionsFor(*m_model, m_layer).key()});
+    if (!found || !found->has_value()) return makeError(tr("Layer %1 is not mined yet.").arg(m_layer));
+    for (int n : neurons) {
+        auto stored = m_db->latestExplanation(m_model->fingerprint(), m_corpusHash, m_layer, n);
+        if (!stored) return Error{stored.error()};
+        if (!stored->has_value()) continue;  // only explained neurons have a report
+        NeuronReport nr;
+        nr.result = (*stored)->result;
+        auto record = m_db->loadNeuron((*found)->id, n);
+        if (!record) return Error{record.error()};
+        nr.record = std::move(*record);
+        auto reviews = m_db->reviews(m_model->fingerprint(), m_corpusHash, m_layer, n);
+        if (!reviews) return Error{reviews.error()};
+        nr.decided.resize(nr.result.value("modes", nlohmann::json::array()).size());
+        for (const Review& r : *reviews)
+            if (r.mode >= 0 && static_cast<size_t>(r.mode) < nr.decided.size()) nr.decided[static_cast<size_t>(r.mode)] = r;
+        reports.push_back(std::move(nr));
+    }
+    if (reports.empty()) return makeError(tr("None of the chosen neurons is explained yet: press Explain first."));
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    auto r = writeReport(path, {QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName(), tr("built-in")}, reports,
+                         *m_table);
+    QApplication::restoreOverrideCursor();
+    return r;
 }
 
 void MainWindow::showOwnText() {

@@ -3,6 +3,8 @@
 #include <QMainWindow>
 #include <QThread>
 
+#include "util/expected.h"
+
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -60,6 +62,10 @@ public:
     bool busy() const { return m_busy; }
     const nlohmann::json& result() const { return m_result; }
     ExplanationPanel* explanations() const { return m_panel; }
+    /// A PDF of the chosen neurons that have explanations (File > Export PDF).
+    Expected<void> exportPdf(const QString& path, const std::vector<int>& neurons);
+    /// The neurons selected in the browser, the current one first.
+    std::vector<int> selectedNeurons() const;
 
 Q_SIGNALS:
     void startMining(int layer);

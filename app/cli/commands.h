@@ -14,4 +14,5 @@ int runMine(const QStringList& args);
 int runTop(const QStringList& args);
 int runExplain(const QStringList& args);
 int runEvaluate(const QStringList& args);
+int runReport(const QStringList& args);
 }  // namespace ns::cli

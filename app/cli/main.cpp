@@ -3,9 +3,12 @@
 #include "cli_common.h"
 #include "commands.h"
 
+#include <QApplication>
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <functional>
 #include <map>
 
@@ -30,6 +33,7 @@ const std::map<QString, Entry>& commands() {
         {QStringLiteral("top"), {runTop, "a neuron's record: top, quantile-bin and random exemplars"}},
         {QStringLiteral("explain"), {runExplain, "explain a neuron with the agent loop"}},
         {QStringLiteral("evaluate"), {runEvaluate, "explain random neurons of a layer; loop against single-pass"}},
+        {QStringLiteral("report"), {runReport, "a PDF report of a neuron's explanation (no display needed)"}},
     };
     return table;
 }
@@ -45,7 +49,13 @@ int usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    QCoreApplication app(argc, argv);
+    // `report` paints charts and text into a PDF: that needs a GUI application, offscreen
+    // unless the caller chose a platform.
+    const bool painting = argc > 1 && std::strcmp(argv[1], "report") == 0;
+    if (painting && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::unique_ptr<QCoreApplication> application =
+        painting ? std::make_unique<QApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
+    QCoreApplication& app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("neuronscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(NEURONSCOPE_VERSION));
     const QStringList args = app.arguments();

@@ -1,0 +1,72 @@
+#include "cli_common.h"
+#include "commands.h"
+
+#include "report_writer.h"
+
+#include "agents/builtin_backend.h"
+#include "agents/explain_session.h"
+#include "agents/token_table.h"
+#include "model/language_model.h"
+#include "store/cache_db.h"
+#include "util/resource_paths.h"
+
+#include <QFileInfo>
+
+namespace ns::cli {
+
+int runReport(const QStringList& args) {
+    Command c(QStringLiteral("Writes a PDF report of a neuron's explanation, running the agent loop first when none is "
+                             "cached. Needs no display."));
+    addModelOption(c);
+    c.addValue(QStringLiteral("corpus"), QStringLiteral("Corpus text file (default: the embedded corpus)."), QStringLiteral("F"));
+    c.addValue(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(defaultCachePath()), QStringLiteral("PATH"));
+    c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
+    c.addValue(QStringLiteral("neuron"), QStringLiteral("Neuron (0-based)."), QStringLiteral("N"));
+    c.addValue(QStringLiteral("synthetic"), QStringLiteral("A calibration neuron's JSON spec instead of a real neuron."),
+               QStringLiteral("SPEC.json"));
+    c.addValue(QStringLiteral("out"), QStringLiteral("The PDF to write."), QStringLiteral("F.pdf"));
+    if (int rc = c.parse(args); rc >= 0) return rc;
+    if (!c.isSet(QStringLiteral("out"))) return fail(QStringLiteral("--out F.pdf is required"));
+    ExplainTarget target;
+    if (c.isSet(QStringLiteral("synthetic"))) {
+        target.specPath = c.value(QStringLiteral("synthetic"));
+    } else {
+        if (!c.isSet(QStringLiteral("layer")) || !c.isSet(QStringLiteral("neuron")))
+            return fail(QStringLiteral("give --layer L --neuron N, or --synthetic SPEC.json"));
+        target.layer = c.value(QStringLiteral("layer")).toInt();
+        target.neuron = c.value(QStringLiteral("neuron")).toInt();
+    }
+    auto model = loadModel(c);
+    if (!model) return fail(model.error());
+    auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
+    if (!db) return fail(db.error());
+    const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();
+    ExplainSession session(*model, corpus, **db);
+    BuiltinBackend backend(session.table());
+    auto out = session.explain(target, backend, LoopOptions{}, false, [](const LoopEvent& e) {
+        if (e.kind == LoopEvent::Kind::Iteration) progressLine(QStringLiteral("  iteration %1: valid r = %2").arg(e.iteration).arg(e.validScore, 0, 'f', 3));
+    });
+    if (!out) return fail(out.error());
+    NeuronReport nr;
+    nr.result = out->result;
+    auto record = session.record(target);
+    if (!record) return fail(record.error());
+    nr.record = std::move(*record);
+    if (!target.synthetic()) {
+        auto hash = hashFile(corpus);
+        if (!hash) return fail(hash.error());
+        auto reviews = (*db)->reviews((*model)->fingerprint(), *hash, target.layer, target.neuron);
+        if (!reviews) return fail(reviews.error());
+        nr.decided.resize(nr.result.at("modes").size());
+        for (const Review& r : *reviews)
+            if (r.mode >= 0 && static_cast<size_t>(r.mode) < nr.decided.size()) nr.decided[static_cast<size_t>(r.mode)] = r;
+    }
+    ReportHeader header{QFileInfo((*model)->directory()).fileName(), QFileInfo(corpus).fileName(), backend.name()};
+    const QString pdf = c.value(QStringLiteral("out"));
+    if (auto w = writeReport(pdf, header, {nr}, *session.table()); !w) return fail(w.error());
+    printJson({{"neuron", nr.result.at("neuron")}, {"out", QFileInfo(pdf).absoluteFilePath().toStdString()},
+               {"cached", out->fromCache}, {"score", nr.result.at("score")}});
+    return 0;
+}
+
+}  // namespace ns::cli

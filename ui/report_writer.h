@@ -1,0 +1,37 @@
+#pragma once
+
+#include "activations/neuron_record.h"
+#include "store/cache_db.h"
+#include "util/expected.h"
+
+#include <QDateTime>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <vector>
+
+namespace ns {
+
+class TokenTable;
+
+/// One neuron's section of a report.
+struct NeuronReport {
+    NeuronRecord record;
+    nlohmann::json result;        ///< loopResultToJson
+    std::vector<Review> decided;  ///< the latest decision per mode (empty status: as proposed)
+};
+
+struct ReportHeader {
+    QString model, corpus, backend;
+    QDateTime date = QDateTime::currentDateTime();
+};
+
+/// Writes a PDF: for each neuron its explanations (status and score beside the single-pass
+/// baseline), the refinement chart, the activation histogram, the cluster map of its modes and
+/// its top exemplars with token highlighting. Text stays text (searchable, extractable).
+/// Needs a QGuiApplication (the offscreen platform does).
+Expected<void> writeReport(const QString& pdfPath, const ReportHeader& header, const std::vector<NeuronReport>& neurons,
+                           const TokenTable& table);
+
+}  // namespace ns
