@@ -10,6 +10,8 @@
 
 #include <QFile>
 #include <QProcess>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -27,6 +29,8 @@ class TestMainWindow final : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);  // settings and layout go to a test location
+        QSettings().clear();
         auto model = LanguageModel::load(QStringLiteral(NS_RESOURCE_DIR "/model"));
         QVERIFY(model.ok());
         m_model = *model;

@@ -1,6 +1,10 @@
 #include "explain_worker.h"
 
 #include "agents/builtin_backend.h"
+#include "agents/llm/llm_backend.h"
+#include "util/resource_paths.h"
+
+#include <QDir>
 #include "agents/explain_session.h"
 #include "model/language_model.h"
 #include "store/cache_db.h"
@@ -11,26 +15,51 @@ namespace ns {
 ExplainWorker::ExplainWorker(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath)
     : m_model(std::move(model)), m_corpus(std::move(corpusPath)), m_dbPath(std::move(dbPath)) {
     qRegisterMetaType<ns::LoopEvent>();
+    qRegisterMetaType<ns::ExplorerSettings>();
+}
+
+void ExplainWorker::applySettings(const ExplorerSettings& settings) {
+    m_settings = settings;
+    m_backend.reset();  // made again from the settings by open()
+    setComputeThreads(settings.threads);
 }
 
 ExplainWorker::~ExplainWorker() = default;
 
 bool ExplainWorker::open() {
-    if (m_session) return true;
-    auto db = CacheDb::open(m_dbPath);
-    if (!db) {
-        Q_EMIT failed(db.error());
-        return false;
+    if (!m_session) {
+        auto db = CacheDb::open(m_dbPath);
+        if (!db) {
+            Q_EMIT failed(db.error());
+            return false;
+        }
+        m_db = std::move(*db);
+        m_session = std::make_unique<ExplainSession>(m_model, m_corpus, *m_db);
     }
-    m_db = std::move(*db);
-    m_session = std::make_unique<ExplainSession>(m_model, m_corpus, *m_db);
-    m_backend = std::make_unique<BuiltinBackend>(m_session->table());
+    m_session->setTopK(m_settings.topK);
+    if (!m_backend) {
+        if (m_settings.backend == QLatin1String("openai")) {
+            LlmConfig config;
+            config.explainer = config.simulator = config.refiner = m_settings.llm;
+            config.simulator.logprobs = true;
+            config.promptDir = QDir(resourceDir()).filePath(QStringLiteral("prompts"));
+            auto b = LlmBackend::create(config, m_session->table());
+            if (!b) {
+                Q_EMIT failed(b.error());
+                return false;
+            }
+            m_backend = std::move(*b);
+        } else {
+            m_backend = std::make_unique<BuiltinBackend>(m_session->table());
+        }
+    }
     return true;
 }
 
 void ExplainWorker::mineLayer(int layer) {
     m_cancel = false;
     if (!open()) return;
+    setComputeThreads(m_settings.threads);
     auto mined = obtainMinedLayer(*m_db, *m_model, m_corpus, m_session->mineOptions(layer), [&](const MiningProgress& p) {
         Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining layer %1").arg(layer));
         return !m_cancel.load();
@@ -42,12 +71,19 @@ void ExplainWorker::mineLayer(int layer) {
     Q_EMIT layerReady(layer);
 }
 
+LoopOptions ExplainWorker::loopOptions() const {
+    LoopOptions o;
+    // Every mode costs an LLM explainer call and many simulator calls: fewer modes over HTTP.
+    if (m_settings.backend == QLatin1String("openai")) o.maxModes = 4;
+    return o;
+}
+
 void ExplainWorker::explain(int layer, int neuron, const QString& specPath, bool recompute) {
     m_cancel = false;
     if (!open()) return;
     const ExplainTarget target{layer, neuron, specPath};
     auto out = m_session->explain(
-        target, *m_backend, LoopOptions{}, recompute, [&](const LoopEvent& e) { Q_EMIT loopEvent(e); }, &m_cancel,
+        target, *m_backend, loopOptions(), recompute, [&](const LoopEvent& e) { Q_EMIT loopEvent(e); }, &m_cancel,
         [&](const MiningProgress& p) {
             Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining"));
             return !m_cancel.load();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agents/orchestrator.h"
+#include "settings.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -26,8 +27,12 @@ public:
     ExplainWorker(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath);
     ~ExplainWorker() override;
     void cancel() { m_cancel = true; }
+    /// The loop options for the backend in the settings (the cache key depends on them).
+    LoopOptions loopOptions() const;
 
 public Q_SLOTS:
+    /// Backend, threads and k from the settings; applied before the next job.
+    void applySettings(const ns::ExplorerSettings& settings);
     void mineLayer(int layer);
     /// specPath empty: the real neuron layer/neuron.
     void explain(int layer, int neuron, const QString& specPath, bool recompute);
@@ -47,8 +52,10 @@ private:
     std::unique_ptr<ExplainSession> m_session;
     std::unique_ptr<Backend> m_backend;
     std::atomic<bool> m_cancel{false};
+    ExplorerSettings m_settings;
 };
 
 }  // namespace ns
 
 Q_DECLARE_METATYPE(ns::LoopEvent)
+Q_DECLARE_METATYPE(ns::ExplorerSettings)

@@ -19,6 +19,7 @@
 #include "plot.h"
 
 #include <QApplication>
+#include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -27,12 +28,14 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
@@ -49,14 +52,6 @@
 
 namespace ns {
 namespace {
-
-/// Mining options must match the worker's (ExplainSession::mineOptions), so the same layer is found.
-MineOptions optionsFor(const LanguageModel& model, int layer) {
-    MineOptions o;
-    o.layer = layer;
-    o.windowTokens = std::min(o.windowTokens, model.config().nPositions);
-    return o;
-}
 
 QColor modeColour(int mode) {
     static const QColor palette[] = {QColor(31, 119, 180), QColor(44, 160, 44), QColor(148, 103, 189), QColor(140, 86, 75),
@@ -114,7 +109,11 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
         setBusy(false);
         fail(m);
     });
+    m_settings = ExplorerSettings::load();
+    connect(this, &MainWindow::settingsChanged, m_worker, &ExplainWorker::applySettings);
     m_thread.start();
+    Q_EMIT settingsChanged(m_settings);
+    if (m_session) m_session->setTopK(m_settings.topK);
 
     auto* split = new QSplitter(this);
     split->addWidget(buildBrowser());
@@ -152,13 +151,35 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     connect(m_cancel, &QPushButton::clicked, this, [this] { m_worker->cancel(); });
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
-    auto* where = new QLabel(tr("model: %1   corpus: %2   backend: built-in")
-                                 .arg(QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName()),
-                             this);
-    where->setToolTip(tr("%1\n%2").arg(m_model->directory(), m_corpus));
-    statusBar()->addWidget(where);
+    m_where = new QLabel(this);
+    m_where->setToolTip(tr("%1\n%2").arg(m_model->directory(), m_corpus));
+    statusBar()->addPermanentWidget(m_where);
+    updateWhere();
 
     auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("Open &model directory..."), QKeySequence::Open, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Hugging Face model directory"), m_model->directory());
+        if (!dir.isEmpty()) Q_EMIT openRequested(dir, m_corpus);
+    });
+    file->addAction(tr("Open &corpus..."), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Corpus text file"), QFileInfo(m_corpus).absolutePath(),
+                                                       tr("Text (*.txt);;All files (*)"));
+        if (!f.isEmpty()) Q_EMIT openRequested(m_model->directory(), f);
+    });
+    auto* recent = file->addMenu(tr("&Recent"));
+    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+        recent->clear();
+        const QStringList list = QSettings().value(QStringLiteral("recent")).toStringList();
+        for (const QString& entry : list) {
+            const QStringList parts = entry.split(QLatin1Char('\n'));
+            if (parts.size() != 2) continue;
+            recent->addAction(tr("%1 on %2").arg(QFileInfo(parts[0]).fileName(), QFileInfo(parts[1]).fileName()), this,
+                              [this, parts] { Q_EMIT openRequested(parts[0], parts[1]); });
+        }
+        if (recent->isEmpty()) recent->addAction(tr("(none yet)"))->setEnabled(false);
+    });
+    file->addAction(tr("&Settings..."), QKeySequence::Preferences, this, &MainWindow::editSettings);
+    file->addSeparator();
     file->addAction(tr("&Export PDF..."), QKeySequence::Print, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF"), QStringLiteral("neuronscope-report.pdf"),
                                                           tr("PDF (*.pdf)"));
@@ -174,8 +195,53 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     neuronMenu->addAction(tr("&Go to L/N..."), QKeySequence(Qt::CTRL | Qt::Key_G), this, [this] { m_goto->setFocus(); m_goto->selectAll(); });
 
     resize(1280, 820);
+    // Layout as the person left it; this model and corpus go to the top of the recent list.
+    {
+        QSettings settings;
+        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+        restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+        split->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+        QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+        const QString entry = QFileInfo(m_model->directory()).absoluteFilePath() + QLatin1Char('\n') + QFileInfo(m_corpus).absoluteFilePath();
+        recent.removeAll(entry);
+        recent.prepend(entry);
+        settings.setValue(QStringLiteral("recent"), recent.mid(0, 8));
+    }
+    m_splitter = split;
     if (!db) fail(db.error());
     QTimer::singleShot(0, this, [this] { loadLayer(0); });
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::updateWhere() {
+    m_where->setText(tr("model: %1   corpus: %2   backend: %3")
+                         .arg(QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName(),
+                              m_settings.backend == QLatin1String("openai") ? tr("%1 at %2").arg(m_settings.llm.model, m_settings.llm.baseUrl)
+                                                                           : tr("built-in")));
+}
+
+void MainWindow::editSettings() {
+    SettingsDialog dialog(m_settings, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const int oldK = m_settings.topK;
+    m_settings = dialog.settings();
+    m_settings.save();
+    Q_EMIT settingsChanged(m_settings);
+    updateWhere();
+    if (m_session) m_session->setTopK(m_settings.topK);
+    if (oldK != m_settings.topK && m_layer >= 0) {
+        const int layer = m_layer;
+        m_layer = -1;
+        m_pendingNeuron = m_neuron;
+        loadLayer(layer);
+    }
 }
 
 MainWindow::~MainWindow() {
@@ -321,8 +387,8 @@ void MainWindow::setBusy(bool busy, const QString& what) {
 
 void MainWindow::loadLayer(int layer) {
     if (!m_db) return;
-    if (m_corpusHash.isEmpty()) return fail(tr("%1: cannot read the corpus").arg(m_corpus));
-    const MineOptions o = optionsFor(*m_model, layer);
+    if (m_corpusHash.isEmpty() || !m_session) return fail(tr("%1: cannot read the corpus").arg(m_corpus));
+    const MineOptions o = m_session->mineOptions(layer);
     auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, layer, o.key()});
     if (!found) return fail(found.error());
     if (!found->has_value()) {
@@ -364,7 +430,7 @@ void MainWindow::showNeuron(int layer, int neuron) {
     }
     m_neuron = neuron;
     if (!m_db) return;
-    auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, layer, optionsFor(*m_model, layer).key()});
+    auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, layer, m_session->mineOptions(layer).key()});
     if (!found || !found->has_value()) return;
     auto record = m_db->loadNeuron((*found)->id, neuron);
     if (!record) return fail(record.error());
@@ -433,7 +499,7 @@ std::vector<int> MainWindow::selectedNeurons() const {
 Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>& neurons) {
     if (!m_db || m_layer < 0) return makeError(tr("Open a neuron first."));
     std::vector<NeuronReport> reports;
-    auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, m_layer, optionsFor(*m_model, m_layer).key()});
+    auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, m_layer, m_session->mineOptions(m_layer).key()});
     if (!found || !found->has_value()) return makeError(tr("Layer %1 is not mined yet.").arg(m_layer));
     for (int n : neurons) {
         auto stored = m_db->latestExplanation(m_model->fingerprint(), m_corpusHash, m_layer, n);

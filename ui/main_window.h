@@ -3,6 +3,7 @@
 #include <QMainWindow>
 #include <QThread>
 
+#include "settings.h"
 #include "util/expected.h"
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@ class QProgressBar;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
+class QSplitter;
 class QTabWidget;
 class QTableView;
 class QTableWidget;
@@ -68,12 +70,20 @@ public:
     std::vector<int> selectedNeurons() const;
 
 Q_SIGNALS:
+    /// File > Open or Recent: the application opens this model and corpus in a new window.
+    void openRequested(const QString& modelDir, const QString& corpusPath);
+    void settingsChanged(const ns::ExplorerSettings& settings);
     void startMining(int layer);
     void startExplain(int layer, int neuron, const QString& specPath, bool recompute);
     void neuronShown(int layer, int neuron);
     void explanationShown();
 
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
+    void editSettings();
+    void updateWhere();
     QWidget* buildBrowser();
     void buildTabs();
     void loadLayer(int layer);
@@ -97,6 +107,9 @@ private:
     bool m_busy = false;
     nlohmann::json m_result;
 
+    ExplorerSettings m_settings;
+    QSplitter* m_splitter = nullptr;
+    QLabel* m_where = nullptr;
     QSpinBox* m_layerBox = nullptr;
     QLineEdit* m_goto = nullptr;
     QLineEdit* m_filter = nullptr;

@@ -8,11 +8,13 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QPointer>
 #include <QRegularExpression>
 #include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -36,13 +38,25 @@ int main(int argc, char** argv) {
 
     const QString dir = parser.isSet(modelOpt) ? parser.value(modelOpt) : ns::defaultModelDir();
     const QString corpus = parser.isSet(corpusOpt) ? parser.value(corpusOpt) : ns::defaultCorpusPath();
-    auto model = ns::LanguageModel::load(dir);
-    if (!model) {
-        QMessageBox::critical(nullptr, QStringLiteral("NeuronScope"), model.error());
-        return 1;
-    }
-    ns::MainWindow window(*model, corpus, parser.isSet(dbOpt) ? parser.value(dbOpt) : ns::defaultCachePath());
-    window.show();
+    const QString db = parser.isSet(dbOpt) ? parser.value(dbOpt) : ns::defaultCachePath();
+    // File > Open and Recent open a model and corpus in a new window that replaces this one.
+    QPointer<ns::MainWindow> current;
+    std::function<bool(const QString&, const QString&)> open = [&](const QString& modelDir, const QString& corpusPath) {
+        auto model = ns::LanguageModel::load(modelDir);
+        if (!model) {
+            QMessageBox::critical(current, QStringLiteral("NeuronScope"), model.error());
+            return false;
+        }
+        auto* next = new ns::MainWindow(*model, corpusPath, db);
+        next->setAttribute(Qt::WA_DeleteOnClose);
+        QObject::connect(next, &ns::MainWindow::openRequested, next, [&](const QString& m, const QString& c) { open(m, c); },
+                         Qt::QueuedConnection);
+        next->show();
+        if (current) current->close();
+        current = next;
+        return true;
+    };
+    if (!open(dir, corpus)) return 1;
 
     int layer = 0, neuron = -1;
     if (parser.isSet(neuronOpt)) {
@@ -57,6 +71,8 @@ int main(int argc, char** argv) {
     // Scripted start (screenshots, demos): open, explain, show a tab, save, quit.
     bool explained = !parser.isSet(explainOpt);
     auto step = [&] {
+        if (!current) return;
+        ns::MainWindow& window = *current;
         if (window.busy()) return;
         if (neuron >= 0) {
             window.showNeuron(layer, neuron);
@@ -80,7 +96,7 @@ int main(int argc, char** argv) {
     };
     QTimer script;
     if (parser.isSet(neuronOpt) || parser.isSet(explainOpt) || parser.isSet(shotOpt) || parser.isSet(tabOpt)) {
-        QObject::connect(&script, &QTimer::timeout, &window, step);
+        QObject::connect(&script, &QTimer::timeout, step);
         script.start(300);
     }
     return app.exec();

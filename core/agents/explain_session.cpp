@@ -41,6 +41,7 @@ ExplainSession::~ExplainSession() = default;
 MineOptions ExplainSession::mineOptions(int layer) const {
     MineOptions o;
     o.layer = layer;
+    o.topK = m_topK;
     o.windowTokens = std::min(o.windowTokens, m_model->config().nPositions);
     return o;
 }

@@ -52,6 +52,8 @@ public:
     const QString& corpusPath() const { return m_corpusPath; }
     /// The mining options the explorer and the command line share for a layer.
     MineOptions mineOptions(int layer) const;
+    /// Top exemplars kept per neuron (part of the mining options, so of the cache key).
+    void setTopK(int k) { m_topK = k; }
 
     using MiningProgressFn = std::function<bool(const MiningProgress&)>;
     /// The record of the target, mined and cached first when needed.
@@ -83,6 +85,7 @@ private:
     std::shared_ptr<TokenTable> m_table;
     std::shared_ptr<const CorpusWindows> m_windows;
     QString m_corpusHash;
+    int m_topK = MineOptions{}.topK;
 };
 
 }  // namespace ns
