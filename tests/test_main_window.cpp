@@ -8,6 +8,7 @@
 
 #include "model/language_model.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QProcess>
 #include <QSettings>
@@ -102,6 +103,29 @@ private Q_SLOTS:
         m_window->showNeuron(0, 7);
         QCOMPARE(panel->latest()[0].status, QStringLiteral("edited"));
         QCOMPARE(panel->latest()[0].text, QStringLiteral("Fires on articles."));
+    }
+
+    void exemplarsByModeAndByMiss() {
+        m_window->showNeuron(0, 7);
+        QComboBox* filter = m_window->exemplarFilter();
+        const int modes = static_cast<int>(m_window->result().at("modes").size());
+        QCOMPARE(filter->count(), 1 + modes + 2);
+        const int all = m_window->shownExemplars()->rowCount();
+        int byMode = 0;
+        for (int m = 0; m < modes; ++m) {
+            filter->setCurrentIndex(1 + m);
+            for (int r = 0; r < m_window->shownExemplars()->rowCount(); ++r)
+                QCOMPARE(m_window->shownExemplars()->index(r, 0).data(ExemplarModel::ModeRole).toInt(), m);
+            byMode += m_window->shownExemplars()->rowCount();
+        }
+        QVERIFY(byMode <= all);
+        filter->setCurrentIndex(1 + modes);  // worst false positives first
+        auto* shown = m_window->shownExemplars();
+        QCOMPARE(shown->rowCount(), all);
+        for (int r = 1; r < shown->rowCount(); ++r)
+            QVERIFY(shown->index(r - 1, 0).data(ExemplarModel::FalsePositiveRole).toFloat() >=
+                    shown->index(r, 0).data(ExemplarModel::FalsePositiveRole).toFloat());
+        filter->setCurrentIndex(0);
     }
 
     void exportsAPdfWithEveryMode() {

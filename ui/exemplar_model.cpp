@@ -49,6 +49,9 @@ QVariant ExemplarModel::data(const QModelIndex& index, int role) const {
     case ScaleRole: return m_scale;
     case WindowRole: return static_cast<qlonglong>(r.window);
     case MarkedRole: return QVariant::fromValue(r.marked);
+    case ModeRole: return r.mode;
+    case FalsePositiveRole: return r.falsePositive;
+    case FalseNegativeRole: return r.falseNegative;
     }
     return {};
 }

@@ -18,7 +18,7 @@ class ExemplarModel : public QAbstractListModel {
     Q_OBJECT
 public:
     enum Role { TokensRole = Qt::UserRole + 1, ActivationsRole, SimulatedRole, GroupRole, MaxIndexRole, ScaleRole,
-                WindowRole, MarkedRole };
+                WindowRole, MarkedRole, ModeRole, FalsePositiveRole, FalseNegativeRole };
     struct Row {
         QString group;               ///< "top", "bin 2 (0.4-0.8]", "random"
         int64_t window = -1;
@@ -28,6 +28,9 @@ public:
         QList<float> simulated;      ///< empty when no explanation is shown
         int maxIndex = 0;
         QList<int> marked;           ///< positions to mark (a component's trigger and context)
+        int mode = -1;               ///< the mode whose simulation is highest at the maximum
+        float falsePositive = 0;     ///< largest (simulated - true) over the tokens, both relative
+        float falseNegative = 0;     ///< largest (true - simulated)
     };
 
     explicit ExemplarModel(QObject* parent = nullptr) : QAbstractListModel(parent) {}

@@ -20,6 +20,7 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -51,6 +52,25 @@
 #include <numeric>
 
 namespace ns {
+
+void ExemplarFilter::setChoice(int choice) {
+    m_choice = choice;
+    invalidate();
+    if (choice == -2) sort(0, Qt::DescendingOrder);
+    else if (choice == -3) sort(0, Qt::DescendingOrder);
+    else sort(-1);
+}
+
+bool ExemplarFilter::filterAcceptsRow(int row, const QModelIndex& parent) const {
+    if (m_choice < 0) return true;
+    return sourceModel()->index(row, 0, parent).data(ExemplarModel::ModeRole).toInt() == m_choice;
+}
+
+bool ExemplarFilter::lessThan(const QModelIndex& a, const QModelIndex& b) const {
+    const int role = m_choice == -2 ? ExemplarModel::FalsePositiveRole : ExemplarModel::FalseNegativeRole;
+    return a.data(role).toFloat() < b.data(role).toFloat();
+}
+
 namespace {
 
 QColor modeColour(int mode) {
@@ -300,15 +320,35 @@ QWidget* MainWindow::buildBrowser() {
 }
 
 void MainWindow::buildTabs() {
-    // Exemplars.
+    // Exemplars, filtered by mode or ordered by the explanation's worst misses.
     m_exemplars = new ExemplarModel(this);
-    m_exemplarView = new QListView(m_tabs);
-    m_exemplarView->setModel(m_exemplars);
+    m_exemplarProxy = new ExemplarFilter(this);
+    m_exemplarProxy->setSourceModel(m_exemplars);
+    auto* exemplarPage = new QWidget(m_tabs);
+    auto* exemplarLayout = new QVBoxLayout(exemplarPage);
+    m_exemplarFilter = new QComboBox(exemplarPage);
+    m_exemplarFilter->setToolTip(tr("Show the exemplars of one mode, or those the explanation gets most wrong"));
+    m_exemplarFilter->addItem(tr("All exemplars"), -1);
+    auto* legend = new QLabel(tr("Background: true activation (orange up to the neuron's maximum, blue below zero). "
+                                 "Bar under a token: the explanation's simulation. Frame: the maximum. Underline: a "
+                                 "component's trigger and the context tokens that mattered."),
+                              exemplarPage);
+    legend->setWordWrap(true);
+    auto* filterRow = new QHBoxLayout();
+    filterRow->addWidget(m_exemplarFilter);
+    filterRow->addWidget(legend, 1);
+    exemplarLayout->addLayout(filterRow);
+    m_exemplarView = new QListView(exemplarPage);
+    exemplarLayout->addWidget(m_exemplarView, 1);
+    connect(m_exemplarFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_exemplarProxy->setChoice(m_exemplarFilter->currentData().toInt());
+    });
+    m_exemplarView->setModel(m_exemplarProxy);
     m_exemplarView->setItemDelegate(new TokenStripDelegate(m_exemplarView));
     m_exemplarView->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_exemplarView->setUniformItemSizes(false);
     m_exemplarView->setResizeMode(QListView::Adjust);
-    m_tabs->addTab(m_exemplarView, tr("Exemplars"));
+    m_tabs->addTab(exemplarPage, tr("Exemplars"));
 
     // Own text.
     auto* own = new QWidget(m_tabs);
@@ -436,6 +476,8 @@ void MainWindow::showNeuron(int layer, int neuron) {
     if (!record) return fail(record.error());
     m_title->setText(tr("Neuron %1/%2    max %3, firing on %4% of tokens")
                          .arg(layer).arg(neuron).arg(record->stats.max, 0, 'f', 2).arg(100 * record->stats.firingRate, 0, 'f', 1));
+    m_exemplarFilter->clear();
+    m_exemplarFilter->addItem(tr("All exemplars"), -1);
     showRecord(*record);
     const int row = m_neurons->rowOf(neuron);
     if (row >= 0) {
@@ -609,25 +651,48 @@ void MainWindow::showResult(const nlohmann::json& r, const nlohmann::json& trans
         for (const auto& t : c.value("context", nlohmann::json::array())) list << pos - t.value("offset", 0);
     }
     std::vector<ExemplarModel::Row> rows;
+    std::vector<std::vector<std::vector<float>>> perMode;  // [row][mode][token]
     double simPeak = 0;
     for (int i = 0; i < m_exemplars->rowCount(); ++i) {
         ExemplarModel::Row row = m_exemplars->row(i);
         row.simulated.clear();
         row.marked = marks.count(row.window) ? marks[row.window] : QList<int>();
+        std::vector<std::vector<float>> sims;
         if (!compiled.empty()) {
             std::vector<float> sim(row.ids.size(), 0.f);
             for (const CompiledPattern& p : compiled) {
-                const auto v = p.run(row.ids);
-                for (size_t t = 0; t < sim.size(); ++t) sim[t] = std::max(sim[t], v[t]);
+                sims.push_back(p.run(row.ids));
+                for (size_t t = 0; t < sim.size(); ++t) sim[t] = std::max(sim[t], sims.back()[t]);
             }
             for (float v : sim) simPeak = std::max<double>(simPeak, v);
             row.simulated = QList<float>(sim.begin(), sim.end());
         }
+        perMode.push_back(std::move(sims));
         rows.push_back(std::move(row));
     }
-    if (simPeak > 0)
-        for (auto& row : rows)
+    // Relative to each side's peak: which mode explains an exemplar, and its worst misses.
+    const float scale = m_exemplars->scale();
+    for (size_t i = 0; i < rows.size(); ++i) {
+        auto& row = rows[i];
+        if (simPeak > 0)
             for (float& v : row.simulated) v = static_cast<float>(v / simPeak);
+        float best = 0;
+        for (size_t m = 0; m < perMode[i].size(); ++m)
+            if (row.maxIndex < static_cast<int>(perMode[i][m].size()) && perMode[i][m][static_cast<size_t>(row.maxIndex)] > best)
+                best = perMode[i][m][static_cast<size_t>(row.maxIndex)], row.mode = static_cast<int>(m);
+        for (int t = 0; t < row.simulated.size() && t < row.activations.size(); ++t) {
+            const float a = row.activations[t] / scale, p = row.simulated[t];
+            row.falsePositive = std::max(row.falsePositive, p - a);
+            row.falseNegative = std::max(row.falseNegative, a - p);
+        }
+    }
+    m_exemplarFilter->clear();
+    m_exemplarFilter->addItem(tr("All exemplars"), -1);
+    for (size_t m = 0; m < modes.size(); ++m) m_exemplarFilter->addItem(tr("Mode %1").arg(m + 1), static_cast<int>(m));
+    if (!compiled.empty()) {
+        m_exemplarFilter->addItem(tr("Worst false positives"), -2);
+        m_exemplarFilter->addItem(tr("Worst false negatives"), -3);
+    }
     m_exemplars->setRows(std::move(rows), m_exemplars->scale());
     // Transcript.
     m_transcript->clear();

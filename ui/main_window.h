@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QSortFilterProxyModel>
 #include <QThread>
 
 #include "settings.h"
@@ -10,6 +11,7 @@
 
 #include <memory>
 
+class QComboBox;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
@@ -41,6 +43,22 @@ class TokenTable;
 struct LoopEvent;
 struct NeuronRecord;
 
+/// The exemplars of one mode (choice >= 0), all (-1), or all ordered by the explanation's
+/// worst false positives (-2) or false negatives (-3).
+class ExemplarFilter : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    void setChoice(int choice);
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
+    bool lessThan(const QModelIndex& a, const QModelIndex& b) const override;
+
+private:
+    int m_choice = -1;
+};
+
 /// The explorer: a neuron browser on the left; on the right the chosen neuron's exemplars,
 /// own-text activations, histogram and output tokens, cluster map of its modes, the live
 /// refinement chart, the explanations and the loop's transcript. Long jobs run on the worker
@@ -64,6 +82,8 @@ public:
     bool busy() const { return m_busy; }
     const nlohmann::json& result() const { return m_result; }
     ExplanationPanel* explanations() const { return m_panel; }
+    QComboBox* exemplarFilter() const { return m_exemplarFilter; }
+    QAbstractItemModel* shownExemplars() const { return m_exemplarProxy; }
     /// A PDF of the chosen neurons that have explanations (File > Export PDF).
     Expected<void> exportPdf(const QString& path, const std::vector<int>& neurons);
     /// The neurons selected in the browser, the current one first.
@@ -123,6 +143,8 @@ private:
     QTabWidget* m_tabs = nullptr;
     ExemplarModel* m_exemplars = nullptr;
     QListView* m_exemplarView = nullptr;
+    ExemplarFilter* m_exemplarProxy = nullptr;
+    QComboBox* m_exemplarFilter = nullptr;
     QPlainTextEdit* m_ownText = nullptr;
     ExemplarModel* m_ownModel = nullptr;
     QTimer* m_ownTimer = nullptr;
