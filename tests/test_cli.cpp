@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -137,6 +138,33 @@ private Q_SLOTS:
         QCOMPARE(again.code, 0);
         QCOMPARE(json(again.out)[QStringLiteral("cached")].toBool(), true);
         QCOMPARE(json(again.out)[QStringLiteral("modes")], j[QStringLiteral("modes")]);
+    }
+
+    void reportWritesAPdfWithoutADisplay() {
+        const QString slice = writeCorpusSlice(m_dir, 60000, {}, QStringLiteral("report-corpus.txt"));
+        const QString spec = m_dir.filePath(QStringLiteral("report-spec.json"));
+        QFile f(spec);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"name\": \"letter-t\", \"modes\": [{\"token_regex\": \"t\", \"activation\": 1}]}");
+        f.close();
+        const QString pdf = m_dir.filePath(QStringLiteral("report.pdf"));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        env.remove(QStringLiteral("DISPLAY"));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(NS_CLI_PATH), {QStringLiteral("report"), QStringLiteral("--model"), m_model, QStringLiteral("--corpus"), slice,
+                                              QStringLiteral("--db"), m_dir.filePath(QStringLiteral("report.sqlite")),
+                                              QStringLiteral("--synthetic"), spec, QStringLiteral("--out"), pdf});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const auto j = json(p.readAllStandardOutput());
+        QCOMPARE(j[QStringLiteral("neuron")].toString(), QStringLiteral("synthetic:letter-t"));
+        QProcess text;
+        text.start(QStringLiteral("pdftotext"), {pdf, QStringLiteral("-")});
+        QVERIFY(text.waitForFinished(60000));
+        const QByteArray content = text.readAllStandardOutput();
+        QVERIFY2(content.contains("synthetic:letter-t") && content.contains("Mode 1"), content.left(400).constData());
     }
 
     void evaluateSummarisesTheLayer() {

@@ -1,5 +1,6 @@
 // Every item model of the explorer passes QAbstractItemModelTester, with and without data.
 #include "exemplar_model.h"
+#include "main_window.h"
 #include "neuron_list_model.h"
 #include "token_strip_delegate.h"
 
@@ -83,6 +84,24 @@ private Q_SLOTS:
         // Markup in the corpus is text: the tokens keep their characters.
         QVERIFY(i.data(Qt::DisplayRole).toString().startsWith(QStringLiteral("<b>bold</b>")));
         QCOMPARE(i.data(ExemplarModel::MaxIndexRole).toInt(), 1);
+        // The explorer's filter over it: by mode, or ordered by misses.
+        ExemplarFilter filter;
+        QAbstractItemModelTester filterTester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        filter.setSourceModel(&model);
+        std::vector<ExemplarModel::Row> rows;
+        for (int i = 0; i < 4; ++i) {
+            ExemplarModel::Row row = model.row(0);
+            row.mode = i % 2;
+            row.falsePositive = 0.1f * i;
+            rows.push_back(row);
+        }
+        model.setRows(rows, 2);
+        filter.setChoice(1);
+        QCOMPARE(filter.rowCount(), 2);
+        filter.setChoice(-2);
+        QCOMPARE(filter.rowCount(), 4);
+        QVERIFY(filter.index(0, 0).data(ExemplarModel::FalsePositiveRole).toFloat() > 0.29f);
+        filter.setChoice(-1);
         model.setRows({}, 1);
         QCOMPARE(model.rowCount(), 0);
     }

@@ -29,6 +29,9 @@ ExplanationPanel::ExplanationPanel(CacheDb* db, ExplainSession* session, QString
     m_table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_table->setWordWrap(true);
     m_table->verticalHeader()->setVisible(false);
+    // Rows follow the wrapped text as the column width changes.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    for (int c : {0, 2, 3, 4}) m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -48,6 +51,7 @@ ExplanationPanel::ExplanationPanel(CacheDb* db, ExplainSession* session, QString
     layout->addLayout(buttons);
     layout->addWidget(new QLabel(tr("History of the selected mode"), this));
     m_history = new QListWidget(this);
+    m_history->setWordWrap(true);
     layout->addWidget(m_history, 1);
     auto report = [this](const Expected<void>& r) {
         if (!r) QMessageBox::warning(this, tr("NeuronScope"), r.error());

@@ -45,6 +45,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTimer>
+#include <QToolTip>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -157,7 +158,7 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     rightLayout->addWidget(m_tabs, 1);
     split->addWidget(right);
     split->setStretchFactor(1, 3);
-    split->setSizes({330, 900});
+    split->setSizes({440, 840});
     setCentralWidget(split);
     buildTabs();
 
@@ -302,6 +303,8 @@ QWidget* MainWindow::buildBrowser() {
     m_table_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table_view->verticalHeader()->setVisible(false);
     m_table_view->horizontalHeader()->setStretchLastSection(true);
+    for (int c = 0; c < NeuronListModel::Explanation; ++c)
+        m_table_view->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     m_table_view->verticalHeader()->setDefaultSectionSize(m_table_view->fontMetrics().height() + 6);
     layout->addWidget(m_table_view, 1);
     connect(m_layerBox, &QSpinBox::valueChanged, this, [this](int l) {
@@ -376,6 +379,7 @@ void MainWindow::buildTabs() {
     m_histogram->xAxis->setLabel(tr("activation"));
     m_histogram->yAxis->setLabel(tr("tokens (log)"));
     m_histogram->yAxis->setScaleType(QCPAxis::stLogarithmic);
+    m_histogram->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     distLayout->addWidget(m_histogram, 3);
     auto* outputs = new QVBoxLayout();
     outputs->addWidget(new QLabel(tr("Output weights promote"), dist));
@@ -392,6 +396,32 @@ void MainWindow::buildTabs() {
     m_clusterMap->xAxis->setLabel(tr("first principal component"));
     m_clusterMap->yAxis->setLabel(tr("second principal component"));
     m_clusterMap->legend->setVisible(true);
+    m_clusterMap->setToolTip(QString());
+    m_clusterMap->setMouseTracking(true);
+    // Hover names the component under the pointer; a click shows that mode's exemplars.
+    connect(m_clusterMap, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        const int c = componentAt(e->pos());
+        if (c < 0) return QToolTip::hideText();
+        const auto& comp = m_result["components"][static_cast<size_t>(c)];
+        QString context;
+        for (const auto& t : comp.value("context", nlohmann::json::array()))
+            context += QStringLiteral(" \u201C%1\u201D").arg(TokenStripDelegate::shown(QString::fromStdString(t.value("token", std::string()))));
+        QToolTip::showText(e->globalPosition().toPoint(),
+                           tr("trigger \u201C%1\u201D, activation %2, mode %3%4")
+                               .arg(TokenStripDelegate::shown(QString::fromStdString(comp.value("trigger", std::string()))))
+                               .arg(comp.value("activation", 0.0), 0, 'f', 2)
+                               .arg(comp.value("mode", -1) + 1)
+                               .arg(context.isEmpty() ? QString() : tr("; context that mattered:%1").arg(context)),
+                           m_clusterMap);
+    });
+    connect(m_clusterMap, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
+        const int c = componentAt(e->pos());
+        if (c < 0) return;
+        const int mode = m_result["components"][static_cast<size_t>(c)].value("mode", -1);
+        const int item = m_exemplarFilter->findData(mode);
+        if (item >= 0) m_exemplarFilter->setCurrentIndex(item);
+        m_tabs->setCurrentIndex(0);
+    });
     m_tabs->addTab(m_clusterMap, tr("Modes"));
 
     // Live refinement chart.
@@ -528,6 +558,21 @@ void MainWindow::showRecord(const NeuronRecord& record) {
         }
     }
     showOwnText();
+}
+
+int MainWindow::componentAt(const QPoint& pos) const {
+    if (!m_result.is_object() || !m_result.contains("components")) return -1;
+    const auto& comps = m_result["components"];
+    int best = -1;
+    double bestD = 12 * 12;  // pixels
+    for (size_t i = 0; i < comps.size(); ++i) {
+        if (!comps[i].contains("map")) continue;
+        const double x = m_clusterMap->xAxis->coordToPixel(comps[i]["map"][0].get<double>());
+        const double y = m_clusterMap->yAxis->coordToPixel(comps[i]["map"][1].get<double>());
+        const double d = (x - pos.x()) * (x - pos.x()) + (y - pos.y()) * (y - pos.y());
+        if (d < bestD) bestD = d, best = static_cast<int>(i);
+    }
+    return best;
 }
 
 std::vector<int> MainWindow::selectedNeurons() const {

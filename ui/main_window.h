@@ -103,6 +103,8 @@ protected:
 
 private:
     void editSettings();
+    /// The component drawn nearest to a point of the cluster map (within a few pixels), or -1.
+    int componentAt(const QPoint& pos) const;
     void updateWhere();
     QWidget* buildBrowser();
     void buildTabs();

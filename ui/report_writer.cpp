@@ -175,6 +175,7 @@ Expected<void> writeReport(const QString& path, const ReportHeader& header, cons
         hist.xAxis->setLabel(QStringLiteral("activation"));
         hist.yAxis->setLabel(QStringLiteral("tokens (log)"));
         hist.yAxis->setScaleType(QCPAxis::stLogarithmic);
+        hist.yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
         auto* bars = new QCPBars(hist.xAxis, hist.yAxis);
         QVector<double> hx, hy;
         const auto& h = nr.record.histogram;

@@ -3,6 +3,7 @@
 
 #include "report_writer.h"
 
+#include "activations/corpus_reader.h"
 #include "agents/builtin_backend.h"
 #include "agents/explain_session.h"
 #include "agents/token_table.h"

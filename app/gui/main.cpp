@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
         }
         if (parser.isSet(tabOpt))
             for (int i = 0; i < window.tabs()->count(); ++i)
-                if (window.tabs()->tabText(i).remove(QLatin1Char('&')).compare(parser.value(tabOpt), Qt::CaseInsensitive) == 0)
+                if (window.tabs()->tabText(i).replace(QStringLiteral("&&"), QStringLiteral("\x01")).remove(QLatin1Char('&'))
+                        .replace(QLatin1Char('\x01'), QLatin1Char('&')).compare(parser.value(tabOpt), Qt::CaseInsensitive) == 0)
                     window.tabs()->setCurrentIndex(i);
         if (parser.isSet(shotOpt)) {
             QApplication::processEvents();

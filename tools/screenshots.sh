@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Screenshots of the explorer's main views, for the README: the embedded model, one neuron,
+# explained by the built-in backend. Runs under Xvfb when there is no display.
+#   tools/screenshots.sh [BUILD_DIR] [OUT_DIR]
+set -euo pipefail
+build=${1:-build}
+out=${2:-docs/screenshots}
+db=$(mktemp -d)/cache.sqlite
+mkdir -p "$out"
+run() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1400x900x24" "$@"; fi; }
+for tab in Exemplars Refinement Modes Explanations "Histogram & outputs" Transcript; do
+  name=$(echo "$tab" | tr 'A-Z &' 'a-z__' | tr -s _)
+  run "$build/app/gui/neuronscope" --db "$db" --neuron 1/5 --explain --tab "$tab" --screenshot "$out/$name.png"
+  echo "$out/$name.png"
+done
