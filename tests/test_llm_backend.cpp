@@ -219,6 +219,20 @@ private Q_SLOTS:
         m_session = std::make_unique<ExplainSession>(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), *m_db);
     }
 
+    void textEditsAreScoredByTheLlmSimulator() {
+        auto b = backend(m_server->url());
+        QVERIFY(b);
+        const std::vector<ModeExplanation> edit{{QStringLiteral("the token \" he\""), std::nullopt}};
+        auto offline = m_session->rescore({-1, -1, spec()}, edit, 0);
+        QVERIFY(offline.ok() && !offline->has_value());  // nothing offline can run a text: not scored
+        auto scored = m_session->rescore({-1, -1, spec()}, edit, 0, b.get());
+        QVERIFY2(scored.ok(), qPrintable(scored.ok() ? QString() : scored.error()));
+        QVERIFY(scored->has_value() && **scored > 0.8);
+        const std::vector<ModeExplanation> wrong{{QStringLiteral("the token \" she\""), std::nullopt}};
+        auto worse = m_session->rescore({-1, -1, spec()}, wrong, 0, b.get());
+        QVERIFY(worse.ok() && worse->has_value() && **worse < **scored);
+    }
+
     void failures_data() {
         QTest::addColumn<int>("mode");
         QTest::addColumn<bool>("refused");

@@ -71,6 +71,26 @@ void ExplainWorker::mineLayer(int layer) {
     Q_EMIT layerReady(layer);
 }
 
+void ExplainWorker::rescore(int request, int layer, int neuron, const QByteArray& modesJson, qulonglong seed) {
+    m_cancel = false;
+    if (!open()) return Q_EMIT rescored(request, false, 0, tr("the cache cannot be opened"));
+    std::vector<ModeExplanation> modes;
+    for (const auto& m : nlohmann::json::parse(modesJson.toStdString(), nullptr, false)) {
+        ModeExplanation e{QString::fromStdString(m.value("text", std::string())), std::nullopt};
+        if (m.contains("pattern") && m["pattern"].is_object()) {
+            auto p = patternFromJson(m["pattern"]);
+            if (!p) return Q_EMIT rescored(request, false, 0, p.error());
+            e.pattern = *p;
+        }
+        modes.push_back(std::move(e));
+    }
+    Backend* text = m_backend && m_backend->name() != QLatin1String("builtin") ? m_backend.get() : nullptr;
+    if (text) text->setCancelFlag(&m_cancel);
+    auto score = m_session->rescore({layer, neuron, {}}, modes, seed, text);
+    if (!score) return Q_EMIT rescored(request, false, 0, score.error());
+    Q_EMIT rescored(request, score->has_value(), score->value_or(0.0), QString());
+}
+
 LoopOptions ExplainWorker::loopOptions() const {
     LoopOptions o;
     // Every mode costs an LLM explainer call and many simulator calls: fewer modes over HTTP.

@@ -36,6 +36,9 @@ public Q_SLOTS:
     void mineLayer(int layer);
     /// specPath empty: the real neuron layer/neuron.
     void explain(int layer, int neuron, const QString& specPath, bool recompute);
+    /// The test score of an edited explanation (modes: [{"text", "pattern"|null}]), text-only
+    /// modes through the LLM simulator when that backend is set.
+    void rescore(int request, int layer, int neuron, const QByteArray& modes, qulonglong seed);
 
 Q_SIGNALS:
     void progress(int percent, const QString& what);
@@ -43,6 +46,8 @@ Q_SIGNALS:
     void loopEvent(const ns::LoopEvent& event);
     void explained(const QByteArray& result, const QByteArray& transcript, bool fromCache);
     void failed(const QString& message);
+    /// scored false: nothing could simulate a text-only mode ("not scored"); error non-empty: it failed.
+    void rescored(int request, bool scored, double score, const QString& error);
 
 private:
     bool open();

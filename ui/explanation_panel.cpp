@@ -161,25 +161,41 @@ Expected<void> ExplanationPanel::decide(int mode, const QString& status, const Q
     r.pattern = pattern;
     r.author = QStringLiteral("person");
     if (rescore && m_session) {
-        // The whole explanation with this mode's new pattern, each other mode as it stands now.
-        std::vector<std::optional<ModePattern>> patterns;
+        // The whole explanation with this mode's edit, each other mode as it stands now
+        // (a rejected one left out).
+        std::vector<ModeExplanation> whole;
+        nlohmann::json request = nlohmann::json::array();
         const auto decided = latest();
+        bool textOnly = false;
         for (size_t m = 0; m < modes.size(); ++m) {
-            QString json = static_cast<int>(m) == mode ? pattern
-                           : decided[m].status == QLatin1String("edited") ? decided[m].pattern
-                           : modes[m].contains("pattern") && !modes[m]["pattern"].is_null() ? QString::fromStdString(modes[m]["pattern"].dump())
-                                                                                          : QString();
-            if (decided[m].status == QLatin1String("rejected") && static_cast<int>(m) != mode) continue;
-            if (json.isEmpty()) {
-                patterns.push_back(std::nullopt);
-                continue;
+            const bool self = static_cast<int>(m) == mode;
+            if (!self && decided[m].status == QLatin1String("rejected")) continue;
+            const bool edited = !self && decided[m].status == QLatin1String("edited");
+            const QString t = self ? text : edited ? decided[m].text : QString::fromStdString(modes[m].value("explanation", std::string()));
+            const QString json = self ? pattern
+                                 : edited ? decided[m].pattern
+                                 : modes[m].contains("pattern") && modes[m]["pattern"].is_object() ? QString::fromStdString(modes[m]["pattern"].dump())
+                                                                                               : QString();
+            ModeExplanation e{t, std::nullopt};
+            if (!json.isEmpty()) {
+                auto p = patternFromJson(nlohmann::json::parse(json.toStdString(), nullptr, false));
+                if (!p) return makeError(tr("Mode %1's pattern: %2").arg(m + 1).arg(p.error()));
+                e.pattern = *p;
             }
-            auto p = patternFromJson(nlohmann::json::parse(json.toStdString(), nullptr, false));
-            if (!p) return makeError(tr("Mode %1's pattern: %2").arg(m + 1).arg(p.error()));
-            patterns.push_back(*p);
+            textOnly = textOnly || !e.pattern;
+            request.push_back({{"text", t.toStdString()}, {"pattern", e.pattern ? patternToJson(*e.pattern) : nlohmann::json()}});
+            whole.push_back(std::move(e));
+        }
+        if (textOnly && m_textSimulator) {
+            // The LLM simulator is slow: the worker scores it and the decision is kept then.
+            const int id = m_nextRequest++;
+            m_pending[id] = r;
+            m_table->setItem(mode, 2, new QTableWidgetItem(tr("scoring...")));
+            Q_EMIT rescoreRequested(id, m_layer, m_neuron, QByteArray::fromStdString(request.dump()), m_result.value("seed", uint64_t(0)));
+            return {};
         }
         const ExplainTarget target{m_layer, m_neuron, {}};
-        auto score = m_session->rescore(target, patterns, m_result.value("seed", uint64_t(0)));
+        auto score = m_session->rescore(target, whole, m_result.value("seed", uint64_t(0)));
         if (!score) return Error{score.error()};
         r.scored = score->has_value();
         r.score = score->value_or(0.0);
@@ -189,6 +205,23 @@ Expected<void> ExplanationPanel::decide(int mode, const QString& status, const Q
     refresh();
     Q_EMIT reviewed();
     return {};
+}
+
+void ExplanationPanel::finishRescore(int request, bool scored, double score, const QString& error) {
+    const auto it = m_pending.find(request);
+    if (it == m_pending.end()) return;
+    Review r = it->second;
+    m_pending.erase(it);
+    if (!error.isEmpty()) {
+        QMessageBox::warning(this, tr("NeuronScope"), tr("Scoring the edit failed: %1").arg(error));
+        refresh();
+        return;
+    }
+    r.scored = scored;
+    r.score = score;
+    if (auto id = m_db->addReview(r); !id) QMessageBox::warning(this, tr("NeuronScope"), id.error());
+    if (r.layer == m_layer && r.neuron == m_neuron) refresh();
+    Q_EMIT reviewed();
 }
 
 Expected<void> ExplanationPanel::approve(int mode) {
@@ -215,7 +248,8 @@ Expected<void> ExplanationPanel::edit(int mode, const QString& text, const QStri
         if (!p) return makeError(tr("The pattern is not valid: %1").arg(p.error()));
         pattern = QString::fromStdString(patternToJson(*p).dump());
     }
-    // A pattern is what the offline simulator runs: an edited text without one is not scored.
+    // A pattern is what the offline simulator runs: an edited text without one is scored by the
+    // LLM simulator when one is set, else shown as not scored.
     return decide(mode, QStringLiteral("edited"), text.trimmed(), pattern, true);
 }
 

@@ -4,6 +4,8 @@
 
 #include <QWidget>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 class QLabel;
@@ -35,9 +37,17 @@ public:
     QTableWidget* table() const { return m_table; }
     /// The latest decision per mode (empty status when none).
     std::vector<Review> latest() const;
+    /// With an LLM backend set, an edited text without a pattern is scored through its
+    /// simulator on the worker thread instead of being "not scored".
+    void setTextSimulator(bool available) { m_textSimulator = available; }
+
+public Q_SLOTS:
+    /// The worker's answer to rescoreRequested.
+    void finishRescore(int request, bool scored, double score, const QString& error);
 
 Q_SIGNALS:
     void reviewed();
+    void rescoreRequested(int request, int layer, int neuron, const QByteArray& modes, qulonglong seed);
 
 private:
     void refresh();
@@ -55,6 +65,9 @@ private:
     QTableWidget* m_table;
     QListWidget* m_history;
     QPushButton *m_approve, *m_edit, *m_reject;
+    bool m_textSimulator = false;
+    int m_nextRequest = 1;
+    std::map<int, Review> m_pending;  ///< edits waiting for their score
 };
 
 }  // namespace ns

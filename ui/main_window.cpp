@@ -169,7 +169,10 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     m_cancel->setToolTip(tr("Stop the running job (Esc)"));
     m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
     m_cancel->setVisible(false);
-    connect(m_cancel, &QPushButton::clicked, this, [this] { m_worker->cancel(); });
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        m_worker->cancel();
+        m_exportCancelled = true;
+    });
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
     m_where = new QLabel(this);
@@ -255,6 +258,7 @@ void MainWindow::editSettings() {
     m_settings = dialog.settings();
     m_settings.save();
     Q_EMIT settingsChanged(m_settings);
+    m_panel->setTextSimulator(m_settings.backend == QLatin1String("openai"));
     updateWhere();
     if (m_session) m_session->setTopK(m_settings.topK);
     if (oldK != m_settings.topK && m_layer >= 0) {
@@ -431,6 +435,9 @@ void MainWindow::buildTabs() {
     // Explanations, and what people decided about them.
     m_panel = new ExplanationPanel(m_db.get(), m_session.get(), m_model->fingerprint(), m_corpusHash, m_tabs);
     connect(m_panel, &ExplanationPanel::reviewed, this, &MainWindow::refreshExplained);
+    connect(m_panel, &ExplanationPanel::rescoreRequested, m_worker, &ExplainWorker::rescore);
+    connect(m_worker, &ExplainWorker::rescored, m_panel, &ExplanationPanel::finishRescore);
+    m_panel->setTextSimulator(m_settings.backend == QLatin1String("openai"));
     m_tabs->addTab(m_panel, tr("Explanations"));
 
     // Transcript.
@@ -585,6 +592,7 @@ std::vector<int> MainWindow::selectedNeurons() const {
 
 Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>& neurons) {
     if (!m_db || m_layer < 0) return makeError(tr("Open a neuron first."));
+    if (m_busy) return makeError(tr("Wait for the running job to finish, or cancel it."));
     std::vector<NeuronReport> reports;
     auto found = m_db->findLayer({m_model->fingerprint(), m_corpusHash, m_layer, m_session->mineOptions(m_layer).key()});
     if (!found || !found->has_value()) return makeError(tr("Layer %1 is not mined yet.").arg(m_layer));
@@ -605,10 +613,17 @@ Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>
         reports.push_back(std::move(nr));
     }
     if (reports.empty()) return makeError(tr("None of the chosen neurons is explained yet: press Explain first."));
-    QApplication::setOverrideCursor(Qt::WaitCursor);
+    // QCustomPlot draws the report's charts, and widgets live on this thread: the export runs
+    // here a neuron at a time, with the progress bar and Cancel, keeping the window responsive.
+    setBusy(true, tr("Exporting"));
+    m_exportCancelled = false;
     auto r = writeReport(path, {QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName(), tr("built-in")}, reports,
-                         *m_table);
-    QApplication::restoreOverrideCursor();
+                         *m_table, [this](int done, int total) {
+                             m_progress->setValue(100 * done / std::max(1, total));
+                             QApplication::processEvents();
+                             return !m_exportCancelled;
+                         });
+    setBusy(false);
     return r;
 }
 

@@ -127,6 +127,7 @@ private:
     ExplainWorker* m_worker = nullptr;
     int m_layer = -1, m_neuron = -1, m_pendingNeuron = -1;
     bool m_busy = false;
+    bool m_exportCancelled = false;
     nlohmann::json m_result;
 
     ExplorerSettings m_settings;

@@ -5,6 +5,7 @@
 
 #include "agents/token_table.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QPainter>
 #include <QPdfWriter>
@@ -90,7 +91,7 @@ private:
 }  // namespace
 
 Expected<void> writeReport(const QString& path, const ReportHeader& header, const std::vector<NeuronReport>& neurons,
-                           const TokenTable& table) {
+                           const TokenTable& table, const std::function<bool(int, int)>& progress) {
     QPdfWriter writer(path);
     writer.setPageSize(QPageSize(QPageSize::A4));
     writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
@@ -221,6 +222,11 @@ Expected<void> writeReport(const QString& path, const ReportHeader& header, cons
             QStringList tokens;
             for (int id : ex.window->tokens) tokens << (id >= 0 && id < table.vocabSize() ? table.text(id) : QString());
             page.tokens(tokens, ex.activations, scale, ex.maxIndex);
+        }
+        if (progress && !progress(static_cast<int>(n + 1), static_cast<int>(neurons.size()))) {
+            painter.end();
+            QFile::remove(path);
+            return makeError(QStringLiteral("cancelled"));
         }
     }
     if (!painter.end()) return makeError(QStringLiteral("%1: cannot finish the PDF").arg(path));

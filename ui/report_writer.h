@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <vector>
 
 namespace ns {
@@ -31,7 +32,9 @@ struct ReportHeader {
 /// baseline), the refinement chart, the activation histogram, the cluster map of its modes and
 /// its top exemplars with token highlighting. Text stays text (searchable, extractable).
 /// Needs a QGuiApplication (the offscreen platform does).
+/// `progress(done, total)` is called after each neuron; returning false cancels (the file is
+/// removed).
 Expected<void> writeReport(const QString& pdfPath, const ReportHeader& header, const std::vector<NeuronReport>& neurons,
-                           const TokenTable& table);
+                           const TokenTable& table, const std::function<bool(int, int)>& progress = {});
 
 }  // namespace ns

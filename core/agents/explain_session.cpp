@@ -146,17 +146,29 @@ Expected<QString> ExplainSession::cacheKey(const ExplainTarget& t, const Backend
     return sha256(QByteArray::fromStdString(k.dump()));
 }
 
-Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, const std::vector<std::optional<ModePattern>>& modes,
-                                                        uint64_t seed) {
-    std::vector<CompiledPattern> compiled;
-    for (const auto& m : modes) {
-        if (!m) return std::optional<double>{};
-        compiled.emplace_back(*m, *m_table);
-    }
+Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, const std::vector<ModeExplanation>& modes, uint64_t seed,
+                                                        Backend* textSimulator) {
+    for (const ModeExplanation& m : modes)
+        if (!m.pattern && !textSimulator) return std::optional<double>{};
     auto rec = record(t);
     if (!rec) return Error{rec.error()};
     const ExemplarSplits splits = splitRecord(*rec, seed);
-    return std::optional<double>(pooledScore(splits.test, simulateModes(compiled, splits.test)));
+    Simulation whole(splits.test.size());
+    for (size_t i = 0; i < whole.size(); ++i) whole[i].assign(splits.test[i].ids.size(), 0.f);
+    for (const ModeExplanation& m : modes) {
+        Simulation sim;
+        if (m.pattern) {
+            const CompiledPattern p(*m.pattern, *m_table);
+            for (const Sample& s : splits.test) sim.push_back(p.run(s.ids));
+        } else {
+            auto s = textSimulator->simulate(m, splits.test);
+            if (!s) return Error{s.error()};
+            sim = std::move(*s);
+        }
+        for (size_t i = 0; i < whole.size() && i < sim.size(); ++i)
+            for (size_t k = 0; k < whole[i].size() && k < sim[i].size(); ++k) whole[i][k] = std::max(whole[i][k], sim[i][k]);
+    }
+    return std::optional<double>(pooledScore(splits.test, whole));
 }
 
 Expected<std::optional<ExplainOutcome>> ExplainSession::cached(const ExplainTarget& t, const Backend& backend,

@@ -64,11 +64,12 @@ public:
     /// The stored result for these inputs, if any (never runs the loop).
     Expected<std::optional<ExplainOutcome>> cached(const ExplainTarget& target, const Backend& backend, const LoopOptions& options);
 
-    /// The test score of a whole explanation given as patterns, one per mode (a person's edit),
-    /// on the same test split the loop used (the seed decides it). No value when a mode has
-    /// no pattern: an edited text that nothing here can simulate is "not scored".
-    Expected<std::optional<double>> rescore(const ExplainTarget& target, const std::vector<std::optional<ModePattern>>& modes,
-                                            uint64_t seed);
+    /// The test score of a whole explanation (a person's edit), on the same test split the loop
+    /// used (the seed decides it). A mode with a pattern runs offline; a text-only mode goes to
+    /// `textSimulator` (an LLM backend) when one is given. No value when a mode can be run by
+    /// neither: such an edit is "not scored".
+    Expected<std::optional<double>> rescore(const ExplainTarget& target, const std::vector<ModeExplanation>& modes, uint64_t seed,
+                                            Backend* textSimulator = nullptr);
 
     Expected<ExplainOutcome> explain(const ExplainTarget& target, Backend& backend, const LoopOptions& options,
                                      bool recompute = false, const std::function<void(const LoopEvent&)>& listener = {},
