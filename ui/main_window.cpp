@@ -36,6 +36,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -218,7 +219,9 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     neuronMenu->addAction(tr("Explain &again"), this, [this] { explainCurrent(true); });
     neuronMenu->addAction(tr("&Go to L/N..."), QKeySequence(Qt::CTRL | Qt::Key_G), this, [this] { m_goto->setFocus(); m_goto->selectAll(); });
 
-    resize(1280, 820);
+    // The default size fits a small laptop screen too.
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1366, 768);
+    resize(std::min(1280, avail.width() * 95 / 100), std::min(820, avail.height() * 92 / 100));
     // Layout as the person left it; this model and corpus go to the top of the recent list.
     {
         QSettings settings;
