@@ -43,7 +43,7 @@ int Command::parse(const QStringList& args) {
         std::fputs(parser.helpText().toUtf8().constData(), stdout);
         return 0;
     }
-    if (!parser.positionalArguments().isEmpty())
+    if (!acceptsPositional && !parser.positionalArguments().isEmpty())
         return fail(QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first()));
     return -1;
 }

@@ -27,6 +27,7 @@ void progressLine(const QString& line);
 /// A parser with --help and the command's description; parses `args` or returns an exit code.
 struct Command {
     QCommandLineParser parser;
+    bool acceptsPositional = false;  ///< commands that take file names after the options
     explicit Command(const QString& description);
     void addValue(const QString& name, const QString& help, const QString& valueName, const QString& def = {});
     void addFlag(const QString& name, const QString& help);

@@ -15,4 +15,6 @@ int runTop(const QStringList& args);
 int runExplain(const QStringList& args);
 int runEvaluate(const QStringList& args);
 int runReport(const QStringList& args);
+int runBatch(const QStringList& args);
+int runMerge(const QStringList& args);
 }  // namespace ns::cli

@@ -33,6 +33,8 @@ const std::map<QString, Entry>& commands() {
         {QStringLiteral("top"), {runTop, "a neuron's record: top, quantile-bin and random exemplars"}},
         {QStringLiteral("explain"), {runExplain, "explain a neuron with the agent loop"}},
         {QStringLiteral("evaluate"), {runEvaluate, "explain random neurons of a layer; loop against single-pass"}},
+        {QStringLiteral("batch"), {runBatch, "explain many neurons of a layer (resumable, shardable)"}},
+        {QStringLiteral("merge"), {runMerge, "merge cache files, such as batch shards, into one"}},
         {QStringLiteral("report"), {runReport, "a PDF report of a neuron's explanation (no display needed)"}},
     };
     return table;

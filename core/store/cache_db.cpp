@@ -361,6 +361,73 @@ Expected<std::vector<Review>> CacheDb::reviews(const QString& modelHash, const Q
     return out;
 }
 
+Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
+    {
+        // The other file must be a sound NeuronScope cache, brought up to this schema first.
+        auto other = CacheDb::open(otherPath);
+        if (!other) return Error{other.error()};
+    }
+    QSqlDatabase sql = QSqlDatabase::database(m_connection);
+    QSqlQuery q(sql);
+    q.prepare(QStringLiteral("ATTACH DATABASE ? AS src"));
+    q.addBindValue(otherPath);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read it for merging: %2").arg(otherPath, q.lastError().text()));
+    MergeCounts counts;
+    auto run = [&](const QString& stmt, int* counted) -> bool {
+        if (!q.exec(stmt)) return false;
+        if (counted) *counted += q.numRowsAffected();
+        return true;
+    };
+    const bool ok =
+        sql.transaction() &&
+        run(QStringLiteral("INSERT INTO mined_layers (model_hash, corpus_hash, layer, options, model_dir, corpus_path, tokens,"
+                           " windows, documents, seconds, created_at) SELECT s.model_hash, s.corpus_hash, s.layer, s.options,"
+                           " s.model_dir, s.corpus_path, s.tokens, s.windows, s.documents, s.seconds, s.created_at"
+                           " FROM src.mined_layers s WHERE NOT EXISTS (SELECT 1 FROM mined_layers m WHERE m.model_hash = s.model_hash"
+                           " AND m.corpus_hash = s.corpus_hash AND m.layer = s.layer AND m.options = s.options)"),
+            &counts.layers) &&
+        run(QStringLiteral("INSERT INTO neuron_records (layer_id, neuron, max_activation, mean, std, firing_rate, record)"
+                           " SELECT m.id, r.neuron, r.max_activation, r.mean, r.std, r.firing_rate, r.record"
+                           " FROM src.neuron_records r JOIN src.mined_layers s ON r.layer_id = s.id"
+                           " JOIN mined_layers m ON m.model_hash = s.model_hash AND m.corpus_hash = s.corpus_hash"
+                           " AND m.layer = s.layer AND m.options = s.options"
+                           " WHERE NOT EXISTS (SELECT 1 FROM neuron_records x WHERE x.layer_id = m.id AND x.neuron = r.neuron)"),
+            nullptr) &&
+        run(QStringLiteral("INSERT INTO explanations (key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters,"
+                           " seed, score, baseline_score, random_score, result, splits, transcript, seconds, created_at)"
+                           " SELECT key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters, seed, score,"
+                           " baseline_score, random_score, result, splits, transcript, seconds, created_at FROM src.explanations s"
+                           " WHERE NOT EXISTS (SELECT 1 FROM explanations e WHERE e.key = s.key)"),
+            &counts.explanations) &&
+        run(QStringLiteral("INSERT INTO explanation_iterations (explanation_id, iteration, valid_score, mode_scores, change, kept, modes)"
+                           " SELECT e.id, i.iteration, i.valid_score, i.mode_scores, i.change, i.kept, i.modes"
+                           " FROM src.explanation_iterations i JOIN src.explanations s ON i.explanation_id = s.id"
+                           " JOIN explanations e ON e.key = s.key WHERE NOT EXISTS (SELECT 1 FROM explanation_iterations x"
+                           " WHERE x.explanation_id = e.id AND x.iteration = i.iteration)"),
+            nullptr) &&
+        run(QStringLiteral("INSERT INTO explanation_reviews (model_hash, corpus_hash, layer, neuron_index, mode, status, text, pattern,"
+                           " score, author, created_at, explanation_id) SELECT s.model_hash, s.corpus_hash, s.layer, s.neuron_index,"
+                           " s.mode, s.status, s.text, s.pattern, s.score, s.author, s.created_at, NULL FROM src.explanation_reviews s"
+                           " WHERE NOT EXISTS (SELECT 1 FROM explanation_reviews r WHERE r.model_hash = s.model_hash"
+                           " AND r.corpus_hash = s.corpus_hash AND r.layer = s.layer AND r.neuron_index = s.neuron_index"
+                           " AND r.mode = s.mode AND r.status = s.status AND r.text = s.text AND r.author = s.author"
+                           " AND r.created_at = s.created_at)"),
+            &counts.reviews) &&
+        sql.commit();
+    const QString error = q.lastError().text().isEmpty() ? sql.lastError().text() : q.lastError().text();
+    if (!ok) sql.rollback();
+    QSqlQuery(sql).exec(QStringLiteral("DETACH DATABASE src"));
+    if (!ok) return makeError(QStringLiteral("%1: merging %2 failed, nothing was changed: %3").arg(m_path, otherPath, error));
+    return counts;
+}
+
+Expected<QString> CacheDb::integrityCheck() {
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    if (!q.exec(QStringLiteral("PRAGMA integrity_check")) || !q.next())
+        return makeError(QStringLiteral("%1: cannot check: %2").arg(m_path, q.lastError().text()));
+    return q.value(0).toString();
+}
+
 Expected<NeuronRecord> CacheDb::loadNeuron(int64_t layerId, int neuron) {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QStringLiteral("SELECT record FROM neuron_records WHERE layer_id = ? AND neuron = ?"));

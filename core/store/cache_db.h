@@ -90,6 +90,15 @@ public:
     Expected<int64_t> storeExplanation(const StoredExplanation& explanation);
     Expected<std::optional<StoredExplanation>> findExplanation(const QString& key);
     Expected<int64_t> addReview(const Review& review);
+
+    /// Copies everything of another cache file that this one lacks (mined layers, explanations
+    /// with their iterations, decisions) in one transaction; what both have is kept once.
+    struct MergeCounts {
+        int layers = 0, explanations = 0, reviews = 0;
+    };
+    Expected<MergeCounts> mergeFrom(const QString& otherPath);
+    /// PRAGMA integrity_check: "ok" or what is wrong.
+    Expected<QString> integrityCheck();
     /// Every decision about a neuron's modes, oldest first.
     Expected<std::vector<Review>> reviews(const QString& modelHash, const QString& corpusHash, int layer, int neuron);
     /// The most recent run for a neuron of this model and corpus, whatever its options.

@@ -1,0 +1,75 @@
+#include "explain_common.h"
+
+#include "agents/backend.h"
+#include "model/language_model.h"
+#include "store/cache_db.h"
+#include "util/resource_paths.h"
+
+#include <QElapsedTimer>
+
+#include <csignal>
+
+namespace ns::cli {
+
+std::atomic<bool> g_cancel{false};
+
+namespace {
+void onSignal(int) { g_cancel = true; }
+}  // namespace
+
+void catchInterrupt() { std::signal(SIGINT, onSignal); }
+
+void addSessionOptions(Command& c) {
+    addModelOption(c);
+    c.addValue(QStringLiteral("corpus"), QStringLiteral("Corpus text file (default: the embedded corpus)."), QStringLiteral("F"));
+    c.addValue(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(defaultCachePath()), QStringLiteral("PATH"));
+    c.addValue(QStringLiteral("backend"), QStringLiteral("Agent backend: builtin (default, offline) or openai."), QStringLiteral("NAME"),
+               QStringLiteral("builtin"));
+    c.addValue(QStringLiteral("max-iterations"), QStringLiteral("Refinement iterations at most (default %1).").arg(LoopOptions{}.maxIterations),
+               QStringLiteral("K"), QString::number(LoopOptions{}.maxIterations));
+    c.addValue(QStringLiteral("seed"), QStringLiteral("Seed of the splits, clustering and probes (default 0)."), QStringLiteral("S"),
+               QStringLiteral("0"));
+    c.addFlag(QStringLiteral("recompute"), QStringLiteral("Run the loop again even when the result is cached."));
+    addLlmOptions(c);
+}
+
+
+Expected<Session> openSession(const Command& c) {
+    Session s;
+    auto model = loadModel(c);
+    if (!model) return Error{model.error()};
+    s.model = *model;
+    auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
+    if (!db) return Error{db.error()};
+    s.db = std::move(*db);
+    const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();
+    s.session = std::make_unique<ExplainSession>(s.model, corpus, *s.db);
+    auto iters = c.intValue(QStringLiteral("max-iterations"), 0, 100);
+    if (!iters) return Error{iters.error()};
+    s.loop.maxIterations = *iters;
+    bool ok = false;
+    s.loop.seed = c.value(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok) return makeError(QStringLiteral("--seed must be a non-negative integer"));
+    auto backend = makeBackend(c, s.session->table());
+    if (!backend) return Error{backend.error()};
+    s.backend = std::move(*backend);
+    // Every mode costs an LLM explainer call and many simulator calls: fewer modes over HTTP.
+    if (s.backend->name() != QLatin1String("builtin")) s.loop.maxModes = 4;
+    return s;
+}
+
+ExplainSession::MiningProgressFn miningProgress() {
+    auto timer = std::make_shared<QElapsedTimer>();
+    timer->start();
+    auto last = std::make_shared<qint64>(-1000);
+    return [timer, last](const MiningProgress& p) {
+        if (timer->elapsed() - *last >= 1000) {
+            *last = timer->elapsed();
+            progressLine(QStringLiteral("mining: %1% (%2 tokens)")
+                             .arg(p.bytesTotal ? 100.0 * p.bytesDone / p.bytesTotal : 0.0, 0, 'f', 1).arg(p.tokens));
+        }
+        return !g_cancel.load();
+    };
+}
+
+}  // namespace ns::cli
