@@ -65,6 +65,23 @@ private Q_SLOTS:
         const auto a = results(QStringLiteral("merged.sqlite")), b = results(QStringLiteral("whole.sqlite"));
         QCOMPARE(a.size(), 7);  // six neurons and the integrity line
         QCOMPARE(a, b);
+
+        // The merged file exports like any other: one CSV row per neuron of the layer.
+        QByteArray csv;
+        QStringList exportArgs = common(QStringLiteral("merged.sqlite"));
+        exportArgs.removeAt(exportArgs.indexOf(QStringLiteral("--max-iterations")) + 1);
+        exportArgs.removeAll(QStringLiteral("--max-iterations"));
+        QCOMPARE(run(QStringList{QStringLiteral("export")} + exportArgs + QStringList{QStringLiteral("--format"), QStringLiteral("csv")}, &csv), 0);
+        const QList<QByteArray> lines = csv.trimmed().split('\n');
+        QVERIFY(lines.first().startsWith("layer,neuron,max_activation,firing_rate,modes,score"));
+        int explainedRows = 0, rows = 0;
+        for (const QByteArray& l : lines.mid(1)) {
+            if (!l.startsWith("1,")) continue;  // explanations span lines inside quotes
+            ++rows;
+            explainedRows += l.contains(",explained,") ? 1 : 0;
+        }
+        QCOMPARE(rows, 64);
+        QCOMPARE(explainedRows, 6);
     }
 
     void aKilledBatchFinishesOnRestart() {

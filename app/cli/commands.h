@@ -17,4 +17,5 @@ int runEvaluate(const QStringList& args);
 int runReport(const QStringList& args);
 int runBatch(const QStringList& args);
 int runMerge(const QStringList& args);
+int runExport(const QStringList& args);
 }  // namespace ns::cli
