@@ -184,12 +184,18 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Open &model directory..."), QKeySequence::Open, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Hugging Face model directory"), m_model->directory());
-        if (!dir.isEmpty()) Q_EMIT openRequested(dir, m_corpus);
+        if (!dir.isEmpty()) Q_EMIT openRequested(dir, m_corpus, m_dbPath);
     });
     file->addAction(tr("Open &corpus..."), this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Corpus text file"), QFileInfo(m_corpus).absolutePath(),
                                                        tr("Text (*.txt);;All files (*)"));
-        if (!f.isEmpty()) Q_EMIT openRequested(m_model->directory(), f);
+        if (!f.isEmpty()) Q_EMIT openRequested(m_model->directory(), f, m_dbPath);
+    });
+    file->addAction(tr("Open c&ache..."), this, [this] {
+        // For example a cache merged from the shards of a batch run.
+        const QString f = QFileDialog::getOpenFileName(this, tr("NeuronScope cache"), QFileInfo(m_dbPath).absolutePath(),
+                                                       tr("SQLite (*.sqlite *.db);;All files (*)"));
+        if (!f.isEmpty()) Q_EMIT openRequested(m_model->directory(), m_corpus, f);
     });
     auto* recent = file->addMenu(tr("&Recent"));
     connect(recent, &QMenu::aboutToShow, this, [this, recent] {
@@ -199,7 +205,7 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
             const QStringList parts = entry.split(QLatin1Char('\n'));
             if (parts.size() != 2) continue;
             recent->addAction(tr("%1 on %2").arg(QFileInfo(parts[0]).fileName(), QFileInfo(parts[1]).fileName()), this,
-                              [this, parts] { Q_EMIT openRequested(parts[0], parts[1]); });
+                              [this, parts] { Q_EMIT openRequested(parts[0], parts[1], m_dbPath); });
         }
         if (recent->isEmpty()) recent->addAction(tr("(none yet)"))->setEnabled(false);
     });

@@ -90,8 +90,8 @@ public:
     std::vector<int> selectedNeurons() const;
 
 Q_SIGNALS:
-    /// File > Open or Recent: the application opens this model and corpus in a new window.
-    void openRequested(const QString& modelDir, const QString& corpusPath);
+    /// File > Open or Recent: the application opens this model, corpus and cache in a new window.
+    void openRequested(const QString& modelDir, const QString& corpusPath, const QString& dbPath);
     void settingsChanged(const ns::ExplorerSettings& settings);
     void startMining(int layer);
     void startExplain(int layer, int neuron, const QString& specPath, bool recompute);

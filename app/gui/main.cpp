@@ -38,10 +38,10 @@ int main(int argc, char** argv) {
 
     const QString dir = parser.isSet(modelOpt) ? parser.value(modelOpt) : ns::defaultModelDir();
     const QString corpus = parser.isSet(corpusOpt) ? parser.value(corpusOpt) : ns::defaultCorpusPath();
-    const QString db = parser.isSet(dbOpt) ? parser.value(dbOpt) : ns::defaultCachePath();
-    // File > Open and Recent open a model and corpus in a new window that replaces this one.
+    // File > Open and Recent open a model, corpus and cache in a new window that replaces this one.
     QPointer<ns::MainWindow> current;
-    std::function<bool(const QString&, const QString&)> open = [&](const QString& modelDir, const QString& corpusPath) {
+    std::function<bool(const QString&, const QString&, const QString&)> open = [&](const QString& modelDir, const QString& corpusPath,
+                                                                                   const QString& db) {
         auto model = ns::LanguageModel::load(modelDir);
         if (!model) {
             QMessageBox::critical(current, QStringLiteral("NeuronScope"), model.error());
@@ -49,14 +49,14 @@ int main(int argc, char** argv) {
         }
         auto* next = new ns::MainWindow(*model, corpusPath, db);
         next->setAttribute(Qt::WA_DeleteOnClose);
-        QObject::connect(next, &ns::MainWindow::openRequested, next, [&](const QString& m, const QString& c) { open(m, c); },
-                         Qt::QueuedConnection);
+        QObject::connect(next, &ns::MainWindow::openRequested, next,
+                         [&](const QString& m, const QString& c, const QString& d) { open(m, c, d); }, Qt::QueuedConnection);
         next->show();
         if (current) current->close();
         current = next;
         return true;
     };
-    if (!open(dir, corpus)) return 1;
+    if (!open(dir, corpus, parser.isSet(dbOpt) ? parser.value(dbOpt) : ns::defaultCachePath())) return 1;
 
     int layer = 0, neuron = -1;
     if (parser.isSet(neuronOpt)) {
