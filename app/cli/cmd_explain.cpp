@@ -44,27 +44,17 @@ nlohmann::json summary(const nlohmann::json& r, double seconds, bool cached) {
 int runExplain(const QStringList& args) {
     Command c(QStringLiteral("Explains one neuron with the agent loop (cached; --recompute runs it again)."));
     addSessionOptions(c);
-    c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
-    c.addValue(QStringLiteral("neuron"), QStringLiteral("Neuron (0-based)."), QStringLiteral("N"));
-    c.addValue(QStringLiteral("synthetic"), QStringLiteral("A calibration neuron's JSON spec instead of a real neuron."),
-               QStringLiteral("SPEC.json"));
+    addTargetOptions(c);
     c.addFlag(QStringLiteral("transcript"), QStringLiteral("Also print the loop's transcript."));
     if (int rc = c.parse(args); rc >= 0) return rc;
-    ExplainTarget target;
-    if (c.isSet(QStringLiteral("synthetic"))) {
-        target.specPath = c.value(QStringLiteral("synthetic"));
-    } else {
-        if (!c.isSet(QStringLiteral("layer")) || !c.isSet(QStringLiteral("neuron")))
-            return fail(QStringLiteral("give --layer L --neuron N, or --synthetic SPEC.json"));
-        target.layer = c.value(QStringLiteral("layer")).toInt();
-        target.neuron = c.value(QStringLiteral("neuron")).toInt();
-    }
+    auto target = targetFromOptions(c);
+    if (!target) return fail(target.error());
     auto s = openSession(c);
     if (!s) return fail(s.error());
     catchInterrupt();
     QElapsedTimer timer;
     timer.start();
-    auto out = s->session->explain(target, *s->backend, s->loop, c.isSet(QStringLiteral("recompute")), printEvent, &g_cancel,
+    auto out = s->session->explain(*target, *s->backend, s->loop, c.isSet(QStringLiteral("recompute")), printEvent, &g_cancel,
                                    miningProgress());
     if (!out) return fail(out.error());
     const double seconds = out->fromCache ? 0.0 : out->result.value("seconds", timer.elapsed() / 1000.0);

@@ -1,5 +1,5 @@
-#include "cli_common.h"
 #include "commands.h"
+#include "explain_common.h"
 
 #include "report_writer.h"
 
@@ -21,22 +21,12 @@ int runReport(const QStringList& args) {
     addModelOption(c);
     c.addValue(QStringLiteral("corpus"), QStringLiteral("Corpus text file (default: the embedded corpus)."), QStringLiteral("F"));
     c.addValue(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(defaultCachePath()), QStringLiteral("PATH"));
-    c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
-    c.addValue(QStringLiteral("neuron"), QStringLiteral("Neuron (0-based)."), QStringLiteral("N"));
-    c.addValue(QStringLiteral("synthetic"), QStringLiteral("A calibration neuron's JSON spec instead of a real neuron."),
-               QStringLiteral("SPEC.json"));
+    addTargetOptions(c);
     c.addValue(QStringLiteral("out"), QStringLiteral("The PDF to write."), QStringLiteral("F.pdf"));
     if (int rc = c.parse(args); rc >= 0) return rc;
     if (!c.isSet(QStringLiteral("out"))) return fail(QStringLiteral("--out F.pdf is required"));
-    ExplainTarget target;
-    if (c.isSet(QStringLiteral("synthetic"))) {
-        target.specPath = c.value(QStringLiteral("synthetic"));
-    } else {
-        if (!c.isSet(QStringLiteral("layer")) || !c.isSet(QStringLiteral("neuron")))
-            return fail(QStringLiteral("give --layer L --neuron N, or --synthetic SPEC.json"));
-        target.layer = c.value(QStringLiteral("layer")).toInt();
-        target.neuron = c.value(QStringLiteral("neuron")).toInt();
-    }
+    auto target = targetFromOptions(c);
+    if (!target) return fail(target.error());
     auto model = loadModel(c);
     if (!model) return fail(model.error());
     auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
@@ -44,19 +34,19 @@ int runReport(const QStringList& args) {
     const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();
     ExplainSession session(*model, corpus, **db);
     BuiltinBackend backend(session.table());
-    auto out = session.explain(target, backend, LoopOptions{}, false, [](const LoopEvent& e) {
+    auto out = session.explain(*target, backend, LoopOptions{}, false, [](const LoopEvent& e) {
         if (e.kind == LoopEvent::Kind::Iteration) progressLine(QStringLiteral("  iteration %1: valid r = %2").arg(e.iteration).arg(e.validScore, 0, 'f', 3));
     });
     if (!out) return fail(out.error());
     NeuronReport nr;
     nr.result = out->result;
-    auto record = session.record(target);
+    auto record = session.record(*target);
     if (!record) return fail(record.error());
     nr.record = std::move(*record);
-    if (!target.synthetic()) {
+    if (!target->synthetic()) {
         auto hash = hashFile(corpus);
         if (!hash) return fail(hash.error());
-        auto reviews = (*db)->reviews((*model)->fingerprint(), *hash, target.layer, target.neuron);
+        auto reviews = (*db)->reviews((*model)->fingerprint(), *hash, target->layer, target->neuron);
         if (!reviews) return fail(reviews.error());
         nr.decided.resize(nr.result.at("modes").size());
         for (const Review& r : *reviews)

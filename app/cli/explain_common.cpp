@@ -72,4 +72,26 @@ ExplainSession::MiningProgressFn miningProgress() {
     };
 }
 
+void addTargetOptions(Command& c) {
+    c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
+    c.addValue(QStringLiteral("neuron"), QStringLiteral("Neuron (0-based)."), QStringLiteral("N"));
+    c.addValue(QStringLiteral("synthetic"), QStringLiteral("A calibration neuron's JSON spec instead of a real neuron."),
+               QStringLiteral("SPEC.json"));
+}
+
+Expected<ExplainTarget> targetFromOptions(const Command& c) {
+    ExplainTarget target;
+    if (c.isSet(QStringLiteral("synthetic"))) {
+        target.specPath = c.value(QStringLiteral("synthetic"));
+        return target;
+    }
+    if (!c.isSet(QStringLiteral("layer")) || !c.isSet(QStringLiteral("neuron")))
+        return makeError(QStringLiteral("give --layer L --neuron N, or --synthetic SPEC.json"));
+    bool okLayer = false, okNeuron = false;
+    target.layer = c.value(QStringLiteral("layer")).toInt(&okLayer);
+    target.neuron = c.value(QStringLiteral("neuron")).toInt(&okNeuron);
+    if (!okLayer || !okNeuron) return makeError(QStringLiteral("--layer and --neuron must be whole numbers"));
+    return target;
+}
+
 }  // namespace ns::cli

@@ -32,6 +32,10 @@ struct Session {
 };
 Expected<Session> openSession(const Command& c);
 
+/// --layer, --neuron and --synthetic: the neuron a command is about.
+void addTargetOptions(Command& c);
+Expected<ExplainTarget> targetFromOptions(const Command& c);
+
 /// Mining progress on stderr, about once a second; stops on Ctrl-C.
 ExplainSession::MiningProgressFn miningProgress();
 
