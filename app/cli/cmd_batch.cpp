@@ -28,14 +28,9 @@ int runBatch(const QStringList& args) {
     auto layer = c.intValue(QStringLiteral("layer"), 0, s->model->config().nLayer - 1);
     if (!layer) return fail(layer.error());
     const int N = s->model->config().nInner;
-    int from = 0, to = N - 1;
-    if (c.isSet(QStringLiteral("neurons"))) {
-        const auto m = QRegularExpression(QStringLiteral("^(\\d+)-(\\d+)$")).match(c.value(QStringLiteral("neurons")));
-        if (!m.hasMatch()) return fail(QStringLiteral("--neurons expects A-B, for example 0-99"));
-        from = m.captured(1).toInt();
-        to = m.captured(2).toInt();
-        if (from > to || to >= N) return fail(QStringLiteral("--neurons %1: the layer has neurons 0-%2").arg(c.value(QStringLiteral("neurons"))).arg(N - 1));
-    }
+    auto range = neuronRange(c, N);
+    if (!range) return fail(range.error());
+    const auto [from, to] = *range;
     int shard = 0, shards = 1;
     if (c.isSet(QStringLiteral("shard"))) {
         const auto m = QRegularExpression(QStringLiteral("^(\\d+)/(\\d+)$")).match(c.value(QStringLiteral("shard")));

@@ -54,13 +54,9 @@ int runExport(const QStringList& args) {
         return fail(QStringLiteral("layer %1 is not in %2 for this model and corpus: mine or explain it first").arg(*layer).arg((*db)->path()));
     auto summaries = (*db)->neuronSummaries((*found)->id);
     if (!summaries) return fail(summaries.error());
-    int from = 0, to = (*model)->config().nInner - 1;
-    if (c.isSet(QStringLiteral("neurons"))) {
-        const auto m = QRegularExpression(QStringLiteral("^(\\d+)-(\\d+)$")).match(c.value(QStringLiteral("neurons")));
-        if (!m.hasMatch() || m.captured(1).toInt() > m.captured(2).toInt()) return fail(QStringLiteral("--neurons expects A-B"));
-        from = m.captured(1).toInt();
-        to = m.captured(2).toInt();
-    }
+    auto range = neuronRange(c, (*model)->config().nInner);
+    if (!range) return fail(range.error());
+    const auto [from, to] = *range;
     auto explained = (*db)->explainedNeurons((*model)->fingerprint(), *hash, *layer);
     if (!explained) return fail(explained.error());
     std::map<int, CacheDb::ExplainedNeuron> status;

@@ -6,6 +6,7 @@
 #include "util/resource_paths.h"
 
 #include <QElapsedTimer>
+#include <QRegularExpression>
 
 #include <csignal>
 
@@ -92,6 +93,16 @@ Expected<ExplainTarget> targetFromOptions(const Command& c) {
     target.neuron = c.value(QStringLiteral("neuron")).toInt(&okNeuron);
     if (!okLayer || !okNeuron) return makeError(QStringLiteral("--layer and --neuron must be whole numbers"));
     return target;
+}
+
+Expected<std::pair<int, int>> neuronRange(const Command& c, int count) {
+    if (!c.isSet(QStringLiteral("neurons"))) return std::pair<int, int>(0, count - 1);
+    const auto m = QRegularExpression(QStringLiteral("^(\\d+)-(\\d+)$")).match(c.value(QStringLiteral("neurons")));
+    if (!m.hasMatch()) return makeError(QStringLiteral("--neurons expects A-B, for example 0-99"));
+    const int from = m.captured(1).toInt(), to = m.captured(2).toInt();
+    if (from > to || to >= count)
+        return makeError(QStringLiteral("--neurons %1: the layer has neurons 0-%2").arg(c.value(QStringLiteral("neurons"))).arg(count - 1));
+    return std::pair<int, int>(from, to);
 }
 
 }  // namespace ns::cli

@@ -36,6 +36,9 @@ Expected<Session> openSession(const Command& c);
 void addTargetOptions(Command& c);
 Expected<ExplainTarget> targetFromOptions(const Command& c);
 
+/// --neurons A-B checked against a layer of `count` neurons; the whole layer when not given.
+Expected<std::pair<int, int>> neuronRange(const Command& c, int count);
+
 /// Mining progress on stderr, about once a second; stops on Ctrl-C.
 ExplainSession::MiningProgressFn miningProgress();
 
