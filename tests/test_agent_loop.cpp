@@ -11,6 +11,8 @@
 #include "store/cache_db.h"
 
 #include <QTemporaryDir>
+
+#include <algorithm>
 #include <QTest>
 
 using namespace ns;
@@ -113,6 +115,19 @@ private Q_SLOTS:
         // Deterministic: the same inputs give the same explanation and scores.
         QCOMPARE(recomputed->result.at("modes").dump(), first->result.at("modes").dump());
         QCOMPARE(recomputed->result.at("score").get<double>(), first->result.at("score").get<double>());
+    }
+
+    void rescoringPreparesCorpusClasses() {
+        // A fresh session has not read the corpus; re-scoring a pattern that names the class
+        // measured on it must not silently find the class empty.
+        ExplainSession fresh(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), *m_db);
+        ModePattern p;
+        p.tokenClass = QStringLiteral("word_start");
+        p.classWeight = 1;
+        auto score = fresh.rescore({-1, -1, spec("numbers")}, {ModeExplanation{QStringLiteral("word starts"), p}}, 0);
+        QVERIFY2(score.ok() && score->has_value(), qPrintable(score.ok() ? QString() : score.error()));
+        const auto& members = fresh.table()->members(QStringLiteral("word_start"));
+        QVERIFY(std::count(members.begin(), members.end(), 1) > 100);
     }
 
     void aSpecThatNeverFiresIsAClearError() {

@@ -97,14 +97,15 @@ void addJson(QTreeWidgetItem* parent, const QString& key, const nlohmann::json& 
 }  // namespace
 
 MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath, QWidget* parent)
-    : QMainWindow(parent), m_model(std::move(model)), m_table(std::make_shared<TokenTable>(m_model->tokenizer())),
-      m_corpus(std::move(corpusPath)), m_dbPath(std::move(dbPath)) {
+    : QMainWindow(parent), m_model(std::move(model)), m_corpus(std::move(corpusPath)), m_dbPath(std::move(dbPath)) {
     setWindowTitle(tr("NeuronScope"));
     auto db = CacheDb::open(m_dbPath);
     if (db) {
         m_db = std::move(*db);
         m_session = std::make_unique<ExplainSession>(m_model, m_corpus, *m_db);
     }
+    // One token table for the window: the session's when there is one.
+    m_table = m_session ? m_session->table() : std::make_shared<const TokenTable>(m_model->tokenizer());
     if (auto hash = hashFile(m_corpus)) m_corpusHash = *hash;
 
     m_worker = new ExplainWorker(m_model, m_corpus, m_dbPath);
@@ -708,6 +709,9 @@ void MainWindow::showResult(const nlohmann::json& r, const nlohmann::json& trans
     m_clusterMap->yAxis->scaleRange(1.15);
     m_clusterMap->replot();
     // The simulation beside the exemplars (built-in patterns run here, offline).
+    // A pattern may name a class measured on the corpus: make it ready before running patterns.
+    if (m_session && r.dump().find("\"word_start\"") != std::string::npos)
+        if (auto ready = m_session->prepareCorpusClasses(); !ready) fail(ready.error());
     std::vector<CompiledPattern> compiled;
     for (const auto& m : modes)
         if (m.contains("pattern") && m["pattern"].is_object())

@@ -118,7 +118,7 @@ private:
     void refreshExplained();
 
     std::shared_ptr<const LanguageModel> m_model;
-    std::shared_ptr<TokenTable> m_table;
+    std::shared_ptr<const TokenTable> m_table;
     QString m_corpus, m_dbPath;
     std::unique_ptr<CacheDb> m_db;
     std::unique_ptr<ExplainSession> m_session;

@@ -146,8 +146,15 @@ Expected<QString> ExplainSession::cacheKey(const ExplainTarget& t, const Backend
     return sha256(QByteArray::fromStdString(k.dump()));
 }
 
+Expected<void> ExplainSession::prepareCorpusClasses() {
+    auto w = corpusWindows();
+    if (!w) return Error{w.error()};
+    return {};
+}
+
 Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, const std::vector<ModeExplanation>& modes, uint64_t seed,
                                                         Backend* textSimulator) {
+    if (auto ready = prepareCorpusClasses(); !ready) return Error{ready.error()};
     for (const ModeExplanation& m : modes)
         if (!m.pattern && !textSimulator) return std::optional<double>{};
     auto rec = record(t);

@@ -151,14 +151,16 @@ Expected<std::optional<MinedLayerInfo>> CacheDb::findLayer(const LayerKey& key) 
     return std::optional<MinedLayerInfo>(info);
 }
 
+Error CacheDb::rollBack(const QSqlQuery& failed) {
+    const QString err = failed.lastError().text();
+    QSqlDatabase::database(m_connection).rollback();
+    return makeError(QStringLiteral("%1: cannot write the cache: %2").arg(m_path, err));
+}
+
 Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& records, const QString& modelDir,
                                       const QString& corpusPath) {
     QSqlDatabase sql = QSqlDatabase::database(m_connection);
-    auto fail = [&](const QSqlQuery& q) {
-        const QString err = q.lastError().text();
-        sql.rollback();
-        return makeError(QStringLiteral("%1: cannot write the cache: %2").arg(m_path, err));
-    };
+    auto fail = [&](const QSqlQuery& q) { return rollBack(q); };
     if (!sql.transaction()) return makeError(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, sql.lastError().text()));
     QSqlQuery q(sql);
     q.prepare(QStringLiteral("DELETE FROM mined_layers WHERE model_hash = ? AND corpus_hash = ? AND layer = ? AND options = ?"));
@@ -192,11 +194,7 @@ Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& r
 
 Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
     QSqlDatabase sql = QSqlDatabase::database(m_connection);
-    auto fail = [&](const QSqlQuery& q) {
-        const QString err = q.lastError().text();
-        sql.rollback();
-        return makeError(QStringLiteral("%1: cannot write the cache: %2").arg(m_path, err));
-    };
+    auto fail = [&](const QSqlQuery& q) { return rollBack(q); };
     if (!sql.transaction()) return makeError(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, sql.lastError().text()));
     QSqlQuery q(sql);
     q.prepare(QStringLiteral("DELETE FROM explanations WHERE key = ?"));

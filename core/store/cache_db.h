@@ -7,6 +7,8 @@
 #include <QString>
 #include <QVariantList>
 
+class QSqlQuery;
+
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -117,6 +119,8 @@ public:
 
 private:
     CacheDb() = default;
+    /// Rolls back the open transaction and names the statement's error.
+    Error rollBack(const QSqlQuery& failed);
     Expected<std::optional<StoredExplanation>> queryExplanation(const QString& where, const QVariantList& values);
     Expected<void> prepare();
     QString m_path;
