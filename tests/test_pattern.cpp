@@ -1,4 +1,5 @@
 #include "agents/pattern.h"
+#include "agents/pattern_text.h"
 #include "agents/token_table.h"
 #include "tokenizer/bpe_tokenizer.h"
 
@@ -81,6 +82,74 @@ private Q_SLOTS:
         c.classWeight = 1;
         QVERIFY(renderPattern(c).contains(QStringLiteral("a word ending in '-ing' (1.00)")));
         QCOMPARE(renderPattern(ModePattern{}), QStringLiteral("Never fires."));
+    }
+
+    // The sentence is a notation: what renderPattern writes, parsePatternText reads back.
+    void sentenceReadsBack_data() {
+        QTest::addColumn<QByteArray>("pattern");
+        QTest::newRow("one token") << QByteArray(R"({"literals":[{"token":" of","weight":2.1}]})");
+        QTest::newRow("tokens with quotes and escapes")
+            << QByteArray(R"({"literals":[{"token":"'s","weight":0.123456789},{"token":"a\\b","weight":1},{"token":"\n","weight":12.5}]})");
+        QTest::newRow("class") << QByteArray(R"({"class":"word_piece","class_weight":0.3})");
+        QTest::newRow("suffix class") << QByteArray(R"({"class":"suffix:ing","class_weight":1.75})");
+        QTest::newRow("conditions")
+            << QByteArray(R"({"literals":[{"token":" he","weight":1},{"token":" she","weight":0.5}],)"
+                          R"("conditions":[{"span":1,"tokens":[" the"," a","'"]},{"span":8,"class":"number"}]})");
+        QTest::newRow("one-token condition") << QByteArray(R"({"class":"number","class_weight":3,"conditions":[{"span":3,"tokens":[" Mr"]}]})");
+        QTest::newRow("never fires") << QByteArray(R"({})");
+    }
+    void sentenceReadsBack() {
+        QFETCH(QByteArray, pattern);
+        auto p = patternFromJson(nlohmann::json::parse(pattern.toStdString()));
+        QVERIFY2(p.ok(), qPrintable(p.ok() ? QString() : p.error()));
+        const QString exact = renderPattern(*p, WeightDigits::Exact);
+        auto back = parsePatternText(exact);
+        QVERIFY2(back.ok(), qPrintable(exact + QLatin1String(": ") + (back.ok() ? QString() : back.error())));
+        QCOMPARE(back->size(), size_t(1));
+        // Same tokens, classes and conditions; weights equal at the precision the simulator runs.
+        const ModePattern& q = back->front();
+        QCOMPARE(q.literals.size(), p->literals.size());
+        for (size_t i = 0; i < q.literals.size(); ++i) {
+            QCOMPARE(q.literals[i].key, p->literals[i].key);
+            QCOMPARE(static_cast<float>(q.literals[i].weight), static_cast<float>(p->literals[i].weight));
+        }
+        QCOMPARE(q.tokenClass, p->tokenClass);
+        QCOMPARE(static_cast<float>(q.classWeight), static_cast<float>(p->classWeight));
+        QCOMPARE(patternToJson(q)["conditions"].dump(), patternToJson(*p)["conditions"].dump());
+        // The readable form reads back too (to two decimals).
+        QVERIFY(parsePatternText(renderPattern(*p)).ok());
+    }
+
+    void severalModesReadBack() {
+        ModePattern a, b;
+        a.literals = {{QStringLiteral(" and"), 1.5}};
+        b.tokenClass = QStringLiteral("number");
+        b.classWeight = 0.25;
+        auto back = parsePatternText(renderPatterns({a, b}, WeightDigits::Exact));
+        QVERIFY(back.ok());
+        QCOMPARE(back->size(), size_t(2));
+        QCOMPARE(back->at(1).tokenClass, QStringLiteral("number"));
+    }
+
+    void proseIsNotNotation_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("fragment");
+        QTest::newRow("prose") << QStringLiteral("words related to food") << QStringLiteral("expected \"Fires on \"");
+        QTest::newRow("empty") << QStringLiteral("  ") << QStringLiteral("empty");
+        QTest::newRow("open quote") << QStringLiteral("Fires on the token 'abc (1.00).") << QStringLiteral("not closed");
+        QTest::newRow("no weight") << QStringLiteral("Fires on the token 'a'.") << QStringLiteral("expected \" (\"");
+        QTest::newRow("unknown class") << QStringLiteral("Fires on a colour (1.00).") << QStringLiteral("token class");
+        QTest::newRow("no full stop") << QStringLiteral("Fires on the token 'a' (1.00)") << QStringLiteral("expected \".\"");
+        QTest::newRow("over budget") << QStringLiteral("Fires on the token 'a' (1.00), when the previous token is 'b', 'c' appears among the "
+                                                       "previous 2 tokens and 'd' appears among the previous 3 tokens.")
+                                     << QStringLiteral("at most 2 context conditions");
+    }
+    void proseIsNotNotation() {
+        QFETCH(QString, text);
+        QFETCH(QString, fragment);
+        auto p = parsePatternText(text);
+        QVERIFY(!p.ok());
+        QVERIFY2(p.error().contains(fragment), qPrintable(p.error()));
     }
 
     void budgetIsEnforced_data() {

@@ -1,4 +1,5 @@
 #include "agents/builtin_backend.h"
+#include "agents/pattern_text.h"
 
 #include "agents/pattern_fitter.h"
 #include "agents/token_table.h"

@@ -4,6 +4,7 @@
 #include "agents/activation_source.h"
 #include "agents/mode_clusterer.h"
 #include "agents/pattern_fitter.h"
+#include "agents/pattern_text.h"
 #include "agents/splits.h"
 #include "agents/token_table.h"
 

@@ -9,52 +9,6 @@
 #include <cmath>
 
 namespace ns {
-namespace {
-
-QString quoted(const QString& key) {
-    QString shown = key;
-    shown.replace(QLatin1Char('\n'), QLatin1String("\\n")).replace(QLatin1Char('\t'), QLatin1String("\\t"));
-    return QLatin1Char('\'') + shown + QLatin1Char('\'');
-}
-
-QString listOf(const QStringList& items, const QString& last) {
-    if (items.size() <= 1) return items.join(QString());
-    return items.mid(0, items.size() - 1).join(QStringLiteral(", ")) + QLatin1Char(' ') + last + QLatin1Char(' ') + items.back();
-}
-
-QString weightText(double w) { return QString::number(w, 'f', w >= 10 ? 1 : 2); }
-
-QString renderCondition(const ContextCondition& c) {
-    QString what;
-    if (!c.tokenClass.isEmpty()) {
-        what = tokenClass(c.tokenClass).description;
-    } else {
-        QStringList items;
-        for (const QString& k : c.literals) items << quoted(k);
-        what = (c.literals.size() > 1 ? QStringLiteral("one of ") : QString()) + listOf(items, QStringLiteral("or"));
-    }
-    if (c.span <= 1) return QStringLiteral("the previous token is %1").arg(what);
-    return QStringLiteral("%1 appears among the previous %2 tokens").arg(what).arg(c.span);
-}
-
-}  // namespace
-
-QString renderPattern(const ModePattern& p) {
-    if (p.empty()) return QStringLiteral("Never fires.");
-    QString s;
-    if (!p.tokenClass.isEmpty()) {
-        s = QStringLiteral("Fires on %1 (%2)").arg(tokenClass(p.tokenClass).description, weightText(p.classWeight));
-    } else {
-        QStringList items;
-        for (const PatternLiteral& l : p.literals) items << QStringLiteral("%1 (%2)").arg(quoted(l.key), weightText(l.weight));
-        s = QStringLiteral("Fires on the token%1 %2").arg(p.literals.size() > 1 ? QStringLiteral("s") : QString(),
-                                                          listOf(items, QStringLiteral("or")));
-    }
-    QStringList conditions;
-    for (const ContextCondition& c : p.conditions) conditions << renderCondition(c);
-    if (!conditions.isEmpty()) s += QStringLiteral(", when ") + listOf(conditions, QStringLiteral("and"));
-    return s + QLatin1Char('.');
-}
 
 Expected<void> checkPattern(const ModePattern& p, const PatternBudget& b) {
     if (!p.tokenClass.isEmpty() && !p.literals.empty())

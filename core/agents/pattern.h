@@ -47,9 +47,6 @@ struct PatternBudget {
     int span = 8;                ///< the widest context a condition looks at
 };
 
-/// The readable sentence that states the whole pattern (every literal with its weight, the
-/// class, every condition).
-QString renderPattern(const ModePattern& p);
 /// An error naming the first rule of the budget the pattern breaks, or of its class ids.
 Expected<void> checkPattern(const ModePattern& p, const PatternBudget& budget = {});
 
