@@ -154,28 +154,40 @@ Expected<void> ExplainSession::prepareCorpusClasses() {
 
 Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, const std::vector<ModeExplanation>& modes, uint64_t seed,
                                                         Backend* textSimulator) {
+    auto sim = simulateOnTest(t, modes, seed, textSimulator);
+    if (!sim) return Error{sim.error()};
+    if (!sim->has_value()) return std::optional<double>{};
+    return std::optional<double>((*sim)->score);
+}
+
+Expected<std::optional<ExplainSession::TestSimulation>> ExplainSession::simulateOnTest(const ExplainTarget& t,
+                                                                                       const std::vector<ModeExplanation>& modes,
+                                                                                       uint64_t seed, Backend* textSimulator) {
     if (auto ready = prepareCorpusClasses(); !ready) return Error{ready.error()};
     for (const ModeExplanation& m : modes)
-        if (!m.pattern && !textSimulator) return std::optional<double>{};
+        if (!m.pattern && !textSimulator) return std::optional<TestSimulation>{};
     auto rec = record(t);
     if (!rec) return Error{rec.error()};
-    const ExemplarSplits splits = splitRecord(*rec, seed);
-    Simulation whole(splits.test.size());
-    for (size_t i = 0; i < whole.size(); ++i) whole[i].assign(splits.test[i].ids.size(), 0.f);
+    TestSimulation out;
+    out.samples = splitRecord(*rec, seed).test;
+    Simulation& whole = out.simulation;
+    whole.resize(out.samples.size());
+    for (size_t i = 0; i < whole.size(); ++i) whole[i].assign(out.samples[i].ids.size(), 0.f);
     for (const ModeExplanation& m : modes) {
         Simulation sim;
         if (m.pattern) {
             const CompiledPattern p(*m.pattern, *m_table);
-            for (const Sample& s : splits.test) sim.push_back(p.run(s.ids));
+            for (const Sample& s : out.samples) sim.push_back(p.run(s.ids));
         } else {
-            auto s = textSimulator->simulate(m, splits.test);
+            auto s = textSimulator->simulate(m, out.samples);
             if (!s) return Error{s.error()};
             sim = std::move(*s);
         }
         for (size_t i = 0; i < whole.size() && i < sim.size(); ++i)
             for (size_t k = 0; k < whole[i].size() && k < sim[i].size(); ++k) whole[i][k] = std::max(whole[i][k], sim[i][k]);
     }
-    return std::optional<double>(pooledScore(splits.test, whole));
+    out.score = pooledScore(out.samples, whole);
+    return std::optional<TestSimulation>(std::move(out));
 }
 
 Expected<std::optional<ExplainOutcome>> ExplainSession::cached(const ExplainTarget& t, const Backend& backend,

@@ -74,6 +74,14 @@ public:
     /// neither: such an edit is "not scored".
     Expected<std::optional<double>> rescore(const ExplainTarget& target, const std::vector<ModeExplanation>& modes, uint64_t seed,
                                             Backend* textSimulator = nullptr);
+    /// What rescore() measures, with the test exemplars and the prediction at every token.
+    struct TestSimulation {
+        std::vector<Sample> samples;
+        Simulation simulation;
+        double score = 0;
+    };
+    Expected<std::optional<TestSimulation>> simulateOnTest(const ExplainTarget& target, const std::vector<ModeExplanation>& modes,
+                                                           uint64_t seed, Backend* textSimulator = nullptr);
 
     Expected<ExplainOutcome> explain(const ExplainTarget& target, Backend& backend, const LoopOptions& options,
                                      bool recompute = false, const std::function<void(const LoopEvent&)>& listener = {},
