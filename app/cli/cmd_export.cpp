@@ -3,13 +3,20 @@
 
 #include "activations/corpus_reader.h"
 #include "activations/record_json.h"
+#include "interchange/neuron_export.h"
+#include "interchange/neuronpedia_format.h"
+#include "interchange/openai_format.h"
 #include "model/language_model.h"
 #include "store/cache_db.h"
 #include "store/mined_layers.h"
 #include "util/resource_paths.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
+
+#include <deque>
 
 namespace ns::cli {
 namespace {
@@ -24,18 +31,28 @@ QString csvField(const QString& s) {
 
 int runExport(const QStringList& args) {
     Command c(QStringLiteral("Exports a layer's neurons from the cache: csv (one row per neuron: id, max activation, firing "
-                             "rate, modes, scores, status) or json (NeuronScope's schema: explanations with patterns, "
-                             "decisions and their history, scores, top and random exemplars)."));
+                             "rate, modes, scores, status), json (NeuronScope's schema: explanations with patterns, "
+                             "decisions and their history, scores, top and random exemplars), openai (the directory layout "
+                             "of OpenAI's automated-interpretability: neurons/L/N.json and explanations/L/N.jsonl) or "
+                             "neuronpedia (Neuronpedia explanation uploads, one per line). docs/interchange.md maps the fields."));
     addModelOption(c);
     c.addValue(QStringLiteral("corpus"), QStringLiteral("Corpus text file (default: the embedded corpus)."), QStringLiteral("F"));
     c.addValue(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(defaultCachePath()), QStringLiteral("PATH"));
     c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
     c.addValue(QStringLiteral("neurons"), QStringLiteral("A range A-B (default: every neuron of the layer)."), QStringLiteral("A-B"));
-    c.addValue(QStringLiteral("format"), QStringLiteral("csv or json."), QStringLiteral("FORMAT"), QStringLiteral("csv"));
-    c.addValue(QStringLiteral("out"), QStringLiteral("File to write (default: stdout)."), QStringLiteral("F"));
+    c.addValue(QStringLiteral("format"), QStringLiteral("csv, json, openai or neuronpedia."), QStringLiteral("FORMAT"), QStringLiteral("csv"));
+    c.addValue(QStringLiteral("out"), QStringLiteral("File to write (default: stdout); for openai, the directory."), QStringLiteral("F"));
+    c.addValue(QStringLiteral("neuronpedia-model"), QStringLiteral("neuronpedia: the model's id there (default: the model directory's name)."),
+               QStringLiteral("ID"));
+    c.addValue(QStringLiteral("neuronpedia-source"), QStringLiteral("neuronpedia: the source id after the layer, as in \"3-mlp\"."),
+               QStringLiteral("ID"), QStringLiteral("mlp"));
     if (int rc = c.parse(args); rc >= 0) return rc;
     const QString format = c.value(QStringLiteral("format"));
-    if (format != QLatin1String("csv") && format != QLatin1String("json")) return fail(QStringLiteral("--format must be csv or json"));
+    const bool interchange = format == QLatin1String("openai") || format == QLatin1String("neuronpedia");
+    if (format != QLatin1String("csv") && format != QLatin1String("json") && !interchange)
+        return fail(QStringLiteral("--format must be csv, json, openai or neuronpedia"));
+    if (format == QLatin1String("openai") && !c.isSet(QStringLiteral("out")))
+        return fail(QStringLiteral("--format openai writes a directory: give it with --out"));
     if (!c.isSet(QStringLiteral("layer"))) return fail(QStringLiteral("--layer is required"));
     auto model = loadModel(c);
     if (!model) return fail(model.error());
@@ -63,7 +80,43 @@ int runExport(const QStringList& args) {
     for (const auto& e : *explained) status[e.neuron] = e;
 
     QByteArray out;
-    if (format == QLatin1String("csv")) {
+    if (interchange) {
+        // Records stay where NeuronExport points at them.
+        std::deque<NeuronRecord> records;
+        std::vector<NeuronExport> exports;
+        for (const NeuronSummary& n : *summaries) {
+            if (n.neuron < from || n.neuron > to) continue;
+            auto record = (*db)->loadNeuron((*found)->id, n.neuron);
+            if (!record) return fail(record.error());
+            records.push_back(std::move(*record));
+            NeuronExport e;
+            e.layer = *layer;
+            e.neuron = n.neuron;
+            e.record = &records.back();
+            auto stored = (*db)->latestExplanation((*model)->fingerprint(), *hash, *layer, n.neuron);
+            if (!stored) return fail(stored.error());
+            if (stored->has_value()) {
+                auto reviews = (*db)->reviews((*model)->fingerprint(), *hash, *layer, n.neuron);
+                if (!reviews) return fail(reviews.error());
+                if (auto ok = describeExplanation(session, (*stored)->result, *reviews, e); !ok) return fail(ok.error());
+            }
+            exports.push_back(std::move(e));
+        }
+        const auto& tok = (*model)->tokenizer();
+        const TokenText text = [&tok](int id) { return tok.tokenText(id); };
+        if (format == QLatin1String("openai")) {
+            auto files = writeOpenAiLayout(c.value(QStringLiteral("out")), exports, text);
+            if (!files) return fail(files.error());
+            progressLine(QStringLiteral("wrote %1 files under %2").arg(*files).arg(c.value(QStringLiteral("out"))));
+            return 0;
+        }
+        NeuronpediaIds ids{c.isSet(QStringLiteral("neuronpedia-model")) ? c.value(QStringLiteral("neuronpedia-model"))
+                                                                         : QDir((*model)->directory()).dirName(),
+                           c.value(QStringLiteral("neuronpedia-source"))};
+        for (const NeuronExport& e : exports)
+            if (!e.explanation.isEmpty())
+                out += QByteArray::fromStdString(neuronpediaFeature(e, ids, text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) + '\n';
+    } else if (format == QLatin1String("csv")) {
         out = "layer,neuron,max_activation,firing_rate,modes,score,baseline_score,random_score,status,explanation\n";
         for (const NeuronSummary& n : *summaries) {
             if (n.neuron < from || n.neuron > to) continue;

@@ -18,4 +18,5 @@ int runReport(const QStringList& args);
 int runBatch(const QStringList& args);
 int runMerge(const QStringList& args);
 int runExport(const QStringList& args);
+int runImport(const QStringList& args);
 }  // namespace ns::cli

@@ -34,7 +34,8 @@ const std::map<QString, Entry>& commands() {
         {QStringLiteral("explain"), {runExplain, "explain a neuron with the agent loop"}},
         {QStringLiteral("evaluate"), {runEvaluate, "explain random neurons of a layer; loop against single-pass"}},
         {QStringLiteral("batch"), {runBatch, "explain many neurons of a layer (resumable, shardable)"}},
-        {QStringLiteral("export"), {runExport, "a layer's neurons as CSV or JSON (explanations, decisions, scores, exemplars)"}},
+        {QStringLiteral("export"), {runExport, "a layer's neurons as CSV, JSON, OpenAI's or Neuronpedia's format"}},
+        {QStringLiteral("import"), {runImport, "score other tools' explanations on NeuronScope's test split"}},
         {QStringLiteral("merge"), {runMerge, "merge cache files, such as batch shards, into one"}},
         {QStringLiteral("report"), {runReport, "a PDF report of a neuron's explanation (no display needed)"}},
     };

@@ -87,8 +87,10 @@ public:
                                      bool recompute = false, const std::function<void(const LoopEvent&)>& listener = {},
                                      const std::atomic<bool>* cancel = nullptr, const MiningProgressFn& progress = {});
 
-private:
+    /// SHA-256 of the corpus file (computed once), which keys its entries in the cache.
     Expected<QString> corpusHash();
+
+private:
     Expected<QString> cacheKey(const ExplainTarget& target, const Backend& backend, const LoopOptions& options);
     Expected<std::shared_ptr<const CorpusWindows>> corpusWindows();
 

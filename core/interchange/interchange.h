@@ -20,7 +20,7 @@ struct NeuronExport {
     int neuron = 0;
     const NeuronRecord* record = nullptr;
     QString explanation;       ///< the modes' sentences, one per line (exact weights when patterns)
-    double score = 0;          ///< the whole explanation's test correlation
+    std::optional<double> score;  ///< the whole explanation's test correlation, when known
     QString explainer;         ///< who wrote it: "neuronscope:builtin", "neuronscope:openai:<model>"
     /// The test exemplars with the explanation's prediction at every token; empty when the
     /// explanation cannot be simulated offline (a text-only mode).

@@ -64,9 +64,9 @@ json neuronpediaFeature(const NeuronExport& n, const NeuronpediaIds& ids, const 
            {"layer", QStringLiteral("%1-%2").arg(n.layer).arg(ids.source).toStdString()},
            {"index", n.neuron},
            {"explanation", n.explanation.toStdString()},
-           {"explanationModel", n.explainer.toStdString()},
-           {"explanationScore", n.score}};
-    if (n.test.empty()) return f;
+           {"explanationModel", n.explainer.toStdString()}};
+    if (n.score) f["explanationScore"] = *n.score;
+    if (n.test.empty() || !n.score) return f;
     // Scoring data: activations[i] and simulationActivations[i] describe the same test exemplar.
     json activations = json::array(), simulations = json::array();
     for (size_t i = 0; i < n.test.size() && i < n.predicted.size(); ++i) {
@@ -81,7 +81,7 @@ json neuronpediaFeature(const NeuronExport& n, const NeuronpediaIds& ids, const 
     }
     f["activations"] = activations;
     f["simulationModel"] = "neuronscope:pattern-simulator";
-    f["simulationScore"] = n.score;
+    f["simulationScore"] = *n.score;
     f["simulationActivations"] = simulations;
     return f;
 }

@@ -153,7 +153,7 @@ json openAiSimulationResults(const NeuronExport& n, const TokenText& text) {
     for (size_t i = 0; i < n.test.size() && i < n.predicted.size(); ++i) sequences.push_back(scoredSequence(n.test[i], n.predicted[i], text));
     const json simulation{{"dataclass_name", "ScoredSimulation"},
                           {"scored_sequence_simulations", sequences},
-                          {"ev_correlation_score", n.score},
+                          {"ev_correlation_score", orNull(n.score)},
                           {"rsquared_score", nullptr},
                           {"absolute_dev_explained_score", nullptr}};
     const json scored{{"dataclass_name", "ScoredExplanation"}, {"explanation", n.explanation.toStdString()}, {"scored_simulation", simulation}};
