@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "corpus_slice.h"
+#include "fake_llm_server.h"
 
 using json = nlohmann::json;
 
@@ -172,6 +173,22 @@ private Q_SLOTS:
         QVERIFY(np.at("explanations").at(0).at("simulated_by") == "pattern");
         QVERIFY(np.at("explanations").at(0).at("explainer") == "someone");
         QVERIFY(QString::fromStdString(np.at("explanations").at(1).at("note").get<std::string>()).contains(QStringLiteral("no neuron 1/999999")));
+    }
+
+    void freeTextIsScoredByAnLlmSimulator() {
+        FakeServer server;
+        QByteArray out, err;
+        QCOMPARE(run(QStringList{QStringLiteral("import"), QStringLiteral("--format"), QStringLiteral("openai"), QStringLiteral("--in"),
+                                 QStringLiteral(NS_TEST_DATA_DIR "/interchange/openai_foreign.jsonl"), QStringLiteral("--backend"),
+                                 QStringLiteral("openai"), QStringLiteral("--llm"), QStringLiteral("url=") + server.url(),
+                                 QStringLiteral("--llm"), QStringLiteral("model=fake")} + common(),
+                     &out, &err), 0);
+        const json rows = json::parse(out.toStdString());
+        const json& prose = rows.at("explanations").at(0);
+        QVERIFY2(prose.at("simulated_by") == "llm" && prose.at("score").is_number(), out.constData());
+        QVERIFY(server.requests > 0);
+        // Pattern notation still runs offline, whatever the backend.
+        QVERIFY(rows.at("explanations").at(1).at("simulated_by") == "pattern");
     }
 
     void badFilesNameTheProblem_data() {
