@@ -34,6 +34,9 @@ private Q_SLOTS:
                               "./usr/share/neuronscope/prompts/explainer.md", "./usr/share/neuronscope/prompts/simulator.md",
                               "./usr/share/neuronscope/prompts/refiner.md", "./usr/share/applications/neuronscope.desktop",
                               "./usr/share/icons/hicolor/scalable/apps/neuronscope.svg",
+                              "./usr/share/icons/hicolor/16x16/apps/neuronscope.png",
+                              "./usr/share/icons/hicolor/48x48/apps/neuronscope.png",
+                              "./usr/share/icons/hicolor/256x256/apps/neuronscope.png",
                               "./usr/share/metainfo/io.github.neuronscope.NeuronScope.metainfo.xml",
                               "./usr/share/man/man1/neuronscope-cli.1"})
             QTest::newRow(p) << QString::fromLatin1(p);

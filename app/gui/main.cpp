@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QMessageBox>
 #include <QPointer>
 #include <QRegularExpression>
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("neuronscope"));
     QApplication::setOrganizationName(QStringLiteral("NeuronScope"));
+    QApplication::setDesktopFileName(QStringLiteral("neuronscope"));
+    QIcon icon;
+    for (int size : {16, 32, 48, 64, 128, 256}) icon.addFile(QStringLiteral(":/icons/%1x%1/neuronscope.png").arg(size));
+    QApplication::setWindowIcon(icon);
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("NeuronScope: explain the neurons of a language model."));
     parser.addHelpOption();
