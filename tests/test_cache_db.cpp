@@ -154,6 +154,82 @@ private Q_SLOTS:
         QVERIFY2(damaged.error().contains(path) && damaged.error().contains(QStringLiteral("--recompute")), qPrintable(damaged.error()));
     }
 
+    void importedExplanationsAreKeptOnce() {
+        const QString path = m_dir.filePath(QStringLiteral("imported.sqlite"));
+        {
+            auto db = CacheDb::open(path);
+            QVERIFY(db.ok());
+            ImportedExplanation e;
+            e.modelHash = QStringLiteral("m");
+            e.corpusHash = QStringLiteral("c");
+            e.layer = 1;
+            e.neuron = 4;
+            e.format = QStringLiteral("openai");
+            e.text = QStringLiteral("words about food");
+            e.reportedScore = 0.4;
+            e.createdAt = QStringLiteral("2026-01-01T00:00:00Z");
+            QVERIFY((*db)->storeImported(e).ok());
+            // The same text again replaces the first (now scored); another text is another row.
+            e.score = 0.25;
+            e.simulatedBy = QStringLiteral("llm");
+            e.createdAt = QStringLiteral("2026-01-02T00:00:00Z");
+            QVERIFY((*db)->storeImported(e).ok());
+            e.text = QStringLiteral("Fires on the token ' pie' (1).");
+            e.score.reset();
+            e.createdAt = QStringLiteral("2026-01-03T00:00:00Z");
+            QVERIFY((*db)->storeImported(e).ok());
+            auto rows = (*db)->importedExplanations(QStringLiteral("m"), QStringLiteral("c"), 1, 4);
+            QVERIFY(rows.ok());
+            QCOMPARE(rows->size(), size_t(2));
+            QCOMPARE(rows->at(0).text, QStringLiteral("Fires on the token ' pie' (1)."));  // most recent first
+            QVERIFY(!rows->at(0).score.has_value());
+            QCOMPARE(rows->at(1).score.value_or(-1), 0.25);
+            QCOMPARE(rows->at(1).reportedScore.value_or(-1), 0.4);
+            QCOMPARE(rows->at(1).simulatedBy, QStringLiteral("llm"));
+        }
+        // Merged twice, they arrive once.
+        auto target = CacheDb::open(m_dir.filePath(QStringLiteral("imported-merged.sqlite")));
+        QVERIFY(target.ok());
+        auto first = (*target)->mergeFrom(path);
+        QVERIFY(first.ok());
+        QCOMPARE(first->imported, 2);
+        auto again = (*target)->mergeFrom(path);
+        QVERIFY(again.ok());
+        QCOMPARE(again->imported, 0);
+        QCOMPARE((*target)->importedExplanations(QStringLiteral("m"), QStringLiteral("c"), 1, 4)->size(), size_t(2));
+    }
+
+    void olderSchemaIsUpgradedInPlace() {
+        // A cache from before imports (schema 3) keeps its data and gains the table.
+        const QString path = m_dir.filePath(QStringLiteral("v3.sqlite"));
+        {
+            auto db = CacheDb::open(path);
+            QVERIFY(db.ok());
+            Review r;
+            r.modelHash = QStringLiteral("m");
+            r.corpusHash = QStringLiteral("c");
+            r.status = QStringLiteral("approved");
+            r.text = QStringLiteral("kept");
+            r.author = QStringLiteral("person");
+            QVERIFY((*db)->addReview(r).ok());
+        }
+        {
+            QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("downgrade"));
+            sql.setDatabaseName(path);
+            QVERIFY(sql.open());
+            QSqlQuery q(sql);
+            QVERIFY(q.exec(QStringLiteral("DROP TABLE imported_explanations")));
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 3")));
+            q.finish();
+            sql.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("downgrade"));
+        auto db = CacheDb::open(path);
+        QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error()));
+        QCOMPARE((*db)->reviews(QStringLiteral("m"), QStringLiteral("c"), 0, 0)->size(), size_t(1));
+        QVERIFY((*db)->importedExplanations(QStringLiteral("m"), QStringLiteral("c"), 0, 0).ok());
+    }
+
     void refusesBadFiles_data() {
         QTest::addColumn<int>("kind");
         QTest::addColumn<QString>("fragment");

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "corpus_slice.h"
 #include "fake_llm_server.h"
 
@@ -40,8 +42,9 @@ class TestInterchange final : public QObject {
     }
     json importJson(const QString& format, const QString& path) const {
         QByteArray out, err;
-        const int rc = run(QStringList{QStringLiteral("import"), QStringLiteral("--format"), format, QStringLiteral("--in"), path} + common(),
-                           &out, &err);
+        QStringList args{QStringLiteral("import"), QStringLiteral("--in"), path};
+        if (!format.isEmpty()) args << QStringLiteral("--format") << format;  // empty: detected
+        const int rc = run(args + common(), &out, &err);
         if (rc != 0) qWarning("%s", err.constData());
         return rc == 0 ? json::parse(out.toStdString(), nullptr, false) : json();
     }
@@ -169,10 +172,38 @@ private Q_SLOTS:
         // Neuron 2 was explained: both scores come from the same split.
         QVERIFY(notation.at("neuronscope_score").is_number());
 
-        const json np = importJson(QStringLiteral("neuronpedia"), QStringLiteral(NS_TEST_DATA_DIR "/interchange/neuronpedia_export.json"));
+        const json np = importJson(QString(), QStringLiteral(NS_TEST_DATA_DIR "/interchange/neuronpedia_export.json"));
+        QVERIFY(np.at("format") == "neuronpedia");
         QVERIFY(np.at("explanations").at(0).at("simulated_by") == "pattern");
         QVERIFY(np.at("explanations").at(0).at("explainer") == "someone");
         QVERIFY(QString::fromStdString(np.at("explanations").at(1).at("note").get<std::string>()).contains(QStringLiteral("no neuron 1/999999")));
+
+        // The cache keeps them for the explorer, next to NeuronScope's own explanation.
+        QString model, corpus;
+        {
+            QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("hashes"));
+            sql.setDatabaseName(m_db);
+            QVERIFY(sql.open());
+            QSqlQuery q(sql);
+            QVERIFY(q.exec(QStringLiteral("SELECT model_hash, corpus_hash FROM explanations LIMIT 1")) && q.next());
+            model = q.value(0).toString();
+            corpus = q.value(1).toString();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("hashes"));
+        auto db = ns::CacheDb::open(m_db);
+        QVERIFY(db.ok());
+        auto kept = (*db)->importedExplanations(model, corpus, 1, 2);
+        QVERIFY(kept.ok());
+        // Two from the foreign file, and the round trips' own (one per format).
+        QCOMPARE(kept->size(), size_t(4));
+        QCOMPARE(std::count_if(kept->begin(), kept->end(),
+                               [](const ns::ImportedExplanation& e) { return e.origin.contains(QStringLiteral("openai_foreign")); }),
+                 2L);
+        auto fromNeuronpedia = (*db)->importedExplanations(model, corpus, 1, 3);
+        QVERIFY(fromNeuronpedia.ok() && fromNeuronpedia->size() == 1);
+        QCOMPARE(fromNeuronpedia->front().format, QStringLiteral("neuronpedia"));
+        QCOMPARE(fromNeuronpedia->front().explainer, QStringLiteral("someone"));
+        QVERIFY(fromNeuronpedia->front().score.has_value());
     }
 
     void freeTextIsScoredByAnLlmSimulator() {

@@ -86,7 +86,7 @@ int runMerge(const QStringList& args) {
         auto counts = (*db)->mergeFrom(in);
         if (!counts) return fail(counts.error());
         merged.push_back({{"file", in.toStdString()}, {"layers", counts->layers}, {"explanations", counts->explanations},
-                          {"reviews", counts->reviews}});
+                          {"reviews", counts->reviews}, {"imported", counts->imported}});
     }
     auto check = (*db)->integrityCheck();
     if (!check) return fail(check.error());

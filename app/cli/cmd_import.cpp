@@ -3,8 +3,6 @@
 
 #include "agents/backend.h"
 #include "interchange/import_scoring.h"
-#include "interchange/neuronpedia_format.h"
-#include "interchange/openai_format.h"
 #include "model/language_model.h"
 #include "store/cache_db.h"
 
@@ -19,21 +17,16 @@ nlohmann::json orNull(const std::optional<double>& v) { return v ? nlohmann::jso
 
 int runImport(const QStringList& args) {
     Command c(QStringLiteral("Reads explanations written by other tools (openai: NeuronSimulationResults files or their "
-                             "directory; neuronpedia: explanation uploads or exports) and scores each with NeuronScope's "
-                             "simulator on the same test split as NeuronScope's own explanation of the neuron. Text in "
-                             "NeuronScope's pattern notation runs offline; other text needs --backend openai."));
+                             "directory; neuronpedia: explanation uploads or exports), scores each with NeuronScope's "
+                             "simulator on the same test split as NeuronScope's own explanation of the neuron, and keeps "
+                             "them in the cache, where the explorer shows them. Text in NeuronScope's pattern notation "
+                             "runs offline; other text needs --backend openai."));
     addSessionOptions(c);
-    c.addValue(QStringLiteral("format"), QStringLiteral("openai or neuronpedia."), QStringLiteral("FORMAT"));
+    c.addValue(QStringLiteral("format"), QStringLiteral("openai or neuronpedia (default: detected from the file)."), QStringLiteral("FORMAT"));
     c.addValue(QStringLiteral("in"), QStringLiteral("The file (or, for openai, the directory) to read."), QStringLiteral("PATH"));
     c.addValue(QStringLiteral("layer"), QStringLiteral("Only explanations of this layer."), QStringLiteral("L"));
     if (int rc = c.parse(args); rc >= 0) return rc;
-    const QString format = c.value(QStringLiteral("format"));
-    if (format != QLatin1String("openai") && format != QLatin1String("neuronpedia"))
-        return fail(QStringLiteral("--format must be openai or neuronpedia"));
     if (!c.isSet(QStringLiteral("in"))) return fail(QStringLiteral("--in is required"));
-    auto imported = format == QLatin1String("openai") ? readOpenAiExplanations(c.value(QStringLiteral("in")))
-                                                      : readNeuronpediaExplanations(c.value(QStringLiteral("in")));
-    if (!imported) return fail(imported.error());
     auto s = openSession(c);
     if (!s) return fail(s.error());
     int onlyLayer = -1;
@@ -45,33 +38,37 @@ int runImport(const QStringList& args) {
     // The built-in backend runs patterns only; an LLM backend also simulates free text.
     Backend* textSimulator = s->backend->name() == QLatin1String("builtin") ? nullptr : s->backend.get();
     catchInterrupt();
+    auto run = importExplanations(
+        *s->session, *s->db, c.value(QStringLiteral("in")), c.value(QStringLiteral("format")), textSimulator, onlyLayer,
+        [](int done, int total, const ImportScore& r) {
+            progressLine(QStringLiteral("%1/%2  %3/%4: imported r = %5, NeuronScope r = %6%7")
+                             .arg(done).arg(total).arg(r.imported.layer).arg(r.imported.neuron)
+                             .arg(r.score ? QString::number(*r.score, 'f', 3) : QStringLiteral("not scored"))
+                             .arg(r.ownScore ? QString::number(*r.ownScore, 'f', 3) : QStringLiteral("none"))
+                             .arg(r.note.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(r.note)));
+            return !g_cancel.load();
+        },
+        miningProgress());
+    if (!run) return fail(run.error());
     nlohmann::json rows = nlohmann::json::array();
     int scored = 0;
-    for (const ForeignExplanation& e : *imported) {
-        if (g_cancel) return fail(QStringLiteral("stopped"));
-        if (onlyLayer >= 0 && e.layer != onlyLayer) continue;
-        auto r = scoreImported(*s->session, *s->db, e, textSimulator);
-        if (!r) return fail(r.error());
-        scored += r->score.has_value();
-        progressLine(QStringLiteral("%1/%2: imported r = %3, NeuronScope r = %4%5")
-                         .arg(e.layer).arg(e.neuron)
-                         .arg(r->score ? QString::number(*r->score, 'f', 3) : QStringLiteral("not scored"))
-                         .arg(r->ownScore ? QString::number(*r->ownScore, 'f', 3) : QStringLiteral("none"))
-                         .arg(r->note.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(r->note)));
+    for (const ImportScore& r : run->rows) {
+        const ForeignExplanation& e = r.imported;
+        scored += r.score.has_value();
         rows.push_back({{"layer", e.layer},
                         {"neuron", e.neuron},
                         {"origin", e.origin.toStdString()},
                         {"explanation", e.text.toStdString()},
                         {"explainer", e.explainer.toStdString()},
                         {"reported_score", orNull(e.score)},
-                        {"score", orNull(r->score)},
-                        {"simulated_by", r->simulatedBy.toStdString()},
-                        {"note", r->note.toStdString()},
-                        {"seed", r->seed},
-                        {"neuronscope_explanation", r->ownExplanation.toStdString()},
-                        {"neuronscope_score", orNull(r->ownScore)}});
+                        {"score", orNull(r.score)},
+                        {"simulated_by", r.simulatedBy.toStdString()},
+                        {"note", r.note.toStdString()},
+                        {"seed", r.seed},
+                        {"neuronscope_explanation", r.ownExplanation.toStdString()},
+                        {"neuronscope_score", orNull(r.ownScore)}});
     }
-    printJson({{"format", format.toStdString()}, {"read", imported->size()}, {"scored", scored},
+    printJson({{"format", run->format.toStdString()}, {"read", run->rows.size()}, {"scored", scored}, {"stopped", run->stopped},
                {"backend", s->backend->name().toStdString()}, {"explanations", rows}});
     return 0;
 }

@@ -57,6 +57,13 @@ const std::vector<std::vector<const char*>>& migrations() {
             " pattern TEXT, score REAL, author TEXT NOT NULL, created_at TEXT NOT NULL, explanation_id INTEGER)",
             "CREATE INDEX reviews_by_neuron ON explanation_reviews (model_hash, corpus_hash, layer, neuron_index)",
         },
+        {  // 3 -> 4: explanations other tools wrote, scored on NeuronScope's test split
+            "CREATE TABLE imported_explanations ("
+            " id INTEGER PRIMARY KEY, model_hash TEXT NOT NULL, corpus_hash TEXT NOT NULL, layer INTEGER NOT NULL,"
+            " neuron_index INTEGER NOT NULL, format TEXT NOT NULL, origin TEXT, explainer TEXT, text TEXT NOT NULL,"
+            " reported_score REAL, score REAL, simulated_by TEXT, note TEXT, seed INTEGER, created_at TEXT NOT NULL,"
+            " UNIQUE (model_hash, corpus_hash, layer, neuron_index, format, text))",
+        },
     };
     return steps;
 }
@@ -411,6 +418,11 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
                            " AND r.mode = s.mode AND r.status = s.status AND r.text = s.text AND r.author = s.author"
                            " AND r.created_at = s.created_at)"),
             &counts.reviews) &&
+        run(QStringLiteral("INSERT OR IGNORE INTO imported_explanations (model_hash, corpus_hash, layer, neuron_index, format, origin,"
+                           " explainer, text, reported_score, score, simulated_by, note, seed, created_at)"
+                           " SELECT model_hash, corpus_hash, layer, neuron_index, format, origin, explainer, text, reported_score,"
+                           " score, simulated_by, note, seed, created_at FROM src.imported_explanations"),
+            &counts.imported) &&
         sql.commit();
     const QString error = q.lastError().text().isEmpty() ? sql.lastError().text() : q.lastError().text();
     if (!ok) sql.rollback();

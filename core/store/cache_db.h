@@ -70,12 +70,30 @@ struct Review {
     int64_t explanationId = 0;
 };
 
+/// An explanation another tool wrote (OpenAI automated-interpretability, Neuronpedia), as
+/// imported and scored by NeuronScope's simulator on the neuron's test split.
+struct ImportedExplanation {
+    int64_t id = 0;
+    QString modelHash, corpusHash;
+    int layer = 0, neuron = 0;
+    QString format;                      ///< "openai" or "neuronpedia"
+    QString origin;                      ///< the file (and line) it came from
+    QString explainer;                   ///< who wrote it, when the file says
+    QString text;
+    std::optional<double> reportedScore; ///< the score its file reports (that tool's simulator)
+    std::optional<double> score;         ///< NeuronScope's test correlation of it
+    QString simulatedBy;                 ///< "pattern", "llm", or empty: not scored
+    QString note;                        ///< why it was not scored
+    uint64_t seed = 0;                   ///< the split it was scored on
+    QString createdAt;
+};
+
 /// The SQLite cache: WAL, a schema version with migrations, writes in transactions. A file
 /// that is not a NeuronScope cache, is damaged, or comes from a newer schema is refused with a
 /// clear error and never overwritten. Use an instance on the thread that opened it.
 class CacheDb {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     static Expected<std::unique_ptr<CacheDb>> open(const QString& path);
     ~CacheDb();
@@ -92,11 +110,18 @@ public:
     Expected<int64_t> storeExplanation(const StoredExplanation& explanation);
     Expected<std::optional<StoredExplanation>> findExplanation(const QString& key);
     Expected<int64_t> addReview(const Review& review);
+    /// Keeps an imported explanation; importing the same text for the same neuron and format
+    /// again replaces it (with its new score).
+    Expected<int64_t> storeImported(const ImportedExplanation& imported);
+    /// A neuron's imported explanations, most recent first.
+    Expected<std::vector<ImportedExplanation>> importedExplanations(const QString& modelHash, const QString& corpusHash, int layer,
+                                                                    int neuron);
 
     /// Copies everything of another cache file that this one lacks (mined layers, explanations
-    /// with their iterations, decisions) in one transaction; what both have is kept once.
+    /// with their iterations, decisions, imported explanations) in one transaction; what both
+    /// have is kept once.
     struct MergeCounts {
-        int layers = 0, explanations = 0, reviews = 0;
+        int layers = 0, explanations = 0, reviews = 0, imported = 0;
     };
     Expected<MergeCounts> mergeFrom(const QString& otherPath);
     /// PRAGMA integrity_check: "ok" or what is wrong.
