@@ -209,6 +209,25 @@ private Q_SLOTS:
         QVERIFY(someone->score.has_value());
     }
 
+    void ownJsonCarriesEverything() {
+        QByteArray out;
+        QStringList args = exportArgs(QStringLiteral("json"), m_dir.filePath(QStringLiteral("own.json")));
+        QCOMPARE(run(args), 0);
+        QFile f(m_dir.filePath(QStringLiteral("own.json")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const json doc = json::parse(f.readAll().toStdString());
+        QVERIFY(doc.at("schema") == "neuronscope-export" && doc.at("version") == 2);
+        QCOMPARE(doc.at("neurons").size(), size_t(4));
+        const json& first = doc.at("neurons").at(0);
+        QVERIFY(!first.at("record").at("exemplars").empty());
+        QCOMPARE(first.at("decisions").size(), size_t(2));
+        QVERIFY(first.at("decisions").at(1).at("status") == "edited" && first.at("decisions").at(1).at("author") == "person");
+        QVERIFY(first.at("explanation").at("modes").size() >= 2);
+        // Neuron 2's explanations from elsewhere travel with it.
+        const json& third = doc.at("neurons").at(2);
+        QVERIFY(third.contains("imported") && third.at("imported").size() >= 2);
+    }
+
     void freeTextIsScoredByAnLlmSimulator() {
         FakeServer server;
         QByteArray out, err;
