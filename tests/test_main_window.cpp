@@ -2,6 +2,7 @@
 // neuron, runs the loop on a calibration neuron and shows the chart grow while it runs.
 #include "correlation_chart.h"
 #include "explanation_panel.h"
+#include "interchange_dialogs.h"
 #include "exemplar_model.h"
 #include "main_window.h"
 #include "neuron_list_model.h"
@@ -12,11 +13,14 @@
 #include <QFile>
 #include <QProcess>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <nlohmann/json.hpp>
 
 #include "corpus_slice.h"
 
@@ -150,6 +154,50 @@ private Q_SLOTS:
         }
         QVERIFY(content.contains(QString::number(result.at("baseline_score").get<double>(), 'f', 3)));
         QVERIFY(!m_window->exportPdf(pdf, {9}).ok());  // not explained: nothing to report
+    }
+
+    void exportsALayerAndImportsItBack() {
+        // Neuron 8 as the agents left it; neuron 7 carries a person's free-text edit.
+        m_window->showNeuron(0, 8);
+        m_window->explainCurrent();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 180000);
+        QSignalSpy exported(m_window.get(), &MainWindow::layerExported);
+        const QString file = m_dir.filePath(QStringLiteral("layer0.jsonl"));
+        m_window->exportLayer(7, 9, QStringLiteral("neuronpedia"), file, QStringLiteral("tiny"));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 60000);
+        QCOMPARE(exported.count(), 1);
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);  // neuron 9 has no explanation
+        const QString dir = m_dir.filePath(QStringLiteral("openai"));
+        m_window->exportLayer(7, 9, QStringLiteral("openai"), dir);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 60000);
+        QVERIFY(QFile::exists(dir + QStringLiteral("/neurons/0/9.json")));
+        QVERIFY(QFile::exists(dir + QStringLiteral("/explanations/0/8.jsonl")));
+        QVERIFY(!QFile::exists(dir + QStringLiteral("/explanations/0/9.jsonl")));
+
+        QSignalSpy imported(m_window.get(), &MainWindow::explanationsImported);
+        m_window->importExplanations(file);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 60000);
+        QCOMPARE(imported.count(), 1);
+        const auto rows = nlohmann::json::parse(imported.first().first().toByteArray().toStdString());
+        QCOMPARE(rows.size(), size_t(2));
+        // The edited neuron's free text needs an LLM simulator; the other comes back exactly.
+        QVERIFY2(rows[0].at("neuron") == 7 && rows[0].at("score").is_null(), rows[0].dump().c_str());
+        QVERIFY(QString::fromStdString(rows[0].at("note").get<std::string>()).contains(QStringLiteral("LLM")));
+        QVERIFY2(rows[1].at("neuron") == 8 && rows[1].at("score").is_number(), rows[1].dump().c_str());
+        QCOMPARE(rows[1].at("score").get<double>(), rows[1].at("neuronscope_score").get<double>());
+        // The results are listed, and the neuron's panel shows what was written elsewhere.
+        auto* dialog = m_window->findChild<ImportResultsDialog*>();
+        QVERIFY(dialog && dialog->isVisible());
+        QCOMPARE(dialog->table()->rowCount(), 2);
+        dialog->close();
+        m_window->showNeuron(0, 8);
+        QTableWidget* elsewhere = m_window->explanations()->importedTable();
+        QVERIFY(elsewhere->isVisibleTo(m_window->explanations()));
+        QCOMPARE(elsewhere->rowCount(), 1);
+        QCOMPARE(elsewhere->item(0, 3)->text(), QString::number(rows[1].at("score").get<double>(), 'f', 3));
     }
 };
 

@@ -5,7 +5,12 @@
 #include "util/resource_paths.h"
 
 #include <QDir>
+#include <QSaveFile>
+
+#include <algorithm>
 #include "agents/explain_session.h"
+#include "interchange/import_scoring.h"
+#include "interchange/layer_export.h"
 #include "model/language_model.h"
 #include "store/cache_db.h"
 #include "store/mined_layers.h"
@@ -114,6 +119,53 @@ void ExplainWorker::explain(int layer, int neuron, const QString& specPath, bool
     }
     Q_EMIT explained(QByteArray::fromStdString(out->result.dump()), QByteArray::fromStdString(out->transcript.dump()),
                      out->fromCache);
+}
+
+void ExplainWorker::importExplanations(const QString& path) {
+    m_cancel = false;
+    if (!open()) return;
+    Backend* text = m_backend && m_backend->name() != QLatin1String("builtin") ? m_backend.get() : nullptr;
+    if (text) text->setCancelFlag(&m_cancel);
+    auto run = ns::importExplanations(
+        *m_session, *m_db, path, QString(), text, -1,
+        [&](int done, int total, const ImportScore&) {
+            Q_EMIT progress(100 * done / std::max(1, total), tr("Scoring imported explanations"));
+            return !m_cancel.load();
+        },
+        [&](const MiningProgress& p) {
+            Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining"));
+            return !m_cancel.load();
+        });
+    if (!run) return Q_EMIT failed(run.error());
+    nlohmann::json rows = nlohmann::json::array();
+    for (const ImportScore& r : run->rows) rows.push_back(importScoreToJson(r));
+    Q_EMIT imported(QByteArray::fromStdString(rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run->format,
+                    run->stopped);
+}
+
+void ExplainWorker::exportLayer(int layer, int from, int to, const QString& formatName, const QString& path,
+                                const QString& neuronpediaModel, const QString& neuronpediaSource) {
+    m_cancel = false;
+    if (!open()) return;
+    auto format = exportFormatNamed(formatName);
+    if (!format) return Q_EMIT failed(format.error());
+    LayerExportRequest request;
+    request.layer = layer;
+    request.from = from;
+    request.to = to;
+    request.format = *format;
+    request.neuronpedia = {neuronpediaModel, neuronpediaSource};
+    const bool directory = *format == ExportFormat::OpenAi;
+    auto out = ns::exportLayer(*m_session, *m_db, request, directory ? path : QString(), [&](int done, int total) {
+        Q_EMIT progress(100 * done / std::max(1, total), tr("Exporting layer %1").arg(layer));
+        return !m_cancel.load();
+    });
+    if (!out) return Q_EMIT failed(out.error());
+    if (directory) return Q_EMIT exported(QString::fromUtf8(*out));
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(*out) != out->size() || !f.commit())
+        return Q_EMIT failed(tr("%1: cannot write: %2").arg(path, f.errorString()));
+    Q_EMIT exported(tr("Wrote %1").arg(path));
 }
 
 }  // namespace ns

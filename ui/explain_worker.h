@@ -39,6 +39,12 @@ public Q_SLOTS:
     /// The test score of an edited explanation (modes: [{"text", "pattern"|null}]), text-only
     /// modes through the LLM simulator when that backend is set.
     void rescore(int request, int layer, int neuron, const QByteArray& modes, qulonglong seed);
+    /// Reads, scores and stores explanations other tools wrote (format detected from the file).
+    void importExplanations(const QString& path);
+    /// Writes a mined layer's neurons from..to in `format` (csv, json, openai, neuronpedia) to
+    /// `path` (a directory for openai).
+    void exportLayer(int layer, int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel,
+                     const QString& neuronpediaSource);
 
 Q_SIGNALS:
     void progress(int percent, const QString& what);
@@ -48,6 +54,9 @@ Q_SIGNALS:
     void failed(const QString& message);
     /// scored false: nothing could simulate a text-only mode ("not scored"); error non-empty: it failed.
     void rescored(int request, bool scored, double score, const QString& error);
+    /// rows: a JSON array of importScoreToJson rows.
+    void imported(const QByteArray& rows, const QString& format, bool stopped);
+    void exported(const QString& message);
 
 private:
     bool open();

@@ -53,6 +53,21 @@ ExplanationPanel::ExplanationPanel(CacheDb* db, ExplainSession* session, QString
     m_history = new QListWidget(this);
     m_history->setWordWrap(true);
     layout->addWidget(m_history, 1);
+    m_importedLabel = new QLabel(tr("Written elsewhere (File > Import explanations), scored on the same test split"), this);
+    layout->addWidget(m_importedLabel);
+    m_imported = new QTableWidget(0, 4, this);
+    m_imported->setHorizontalHeaderLabels({tr("Written by"), tr("Explanation"), tr("Their r"), tr("r on test")});
+    m_imported->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    for (int c : {0, 2, 3}) m_imported->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    m_imported->verticalHeader()->setVisible(false);
+    m_imported->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_imported->setWordWrap(true);
+    m_imported->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_imported->horizontalHeaderItem(2)->setToolTip(tr("The score its file reports (that tool's simulator and split)"));
+    m_imported->horizontalHeaderItem(3)->setToolTip(tr("NeuronScope's simulator on this neuron's test split, as the explanation above"));
+    layout->addWidget(m_imported, 1);
+    m_importedLabel->setVisible(false);
+    m_imported->setVisible(false);
     auto report = [this](const Expected<void>& r) {
         if (!r) QMessageBox::warning(this, tr("NeuronScope"), r.error());
     };
@@ -79,6 +94,29 @@ void ExplanationPanel::setResult(int layer, int neuron, const nlohmann::json& r)
     for (QPushButton* b : {m_approve, m_edit, m_reject}) b->setEnabled(layer >= 0);
     refresh();
     if (m_table->rowCount() > 0) m_table->selectRow(0);
+}
+
+void ExplanationPanel::showImported(int layer, int neuron) {
+    std::vector<ImportedExplanation> rows;
+    if (m_db && layer >= 0) {
+        auto r = m_db->importedExplanations(m_modelHash, m_corpusHash, layer, neuron);
+        if (r) rows = std::move(*r);
+    }
+    m_imported->setRowCount(static_cast<int>(rows.size()));
+    const auto score = [](const std::optional<double>& v) { return v ? QString::number(*v, 'f', 3) : QString(); };
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const ImportedExplanation& e = rows[i];
+        const QString by = e.explainer.isEmpty() ? e.format : QStringLiteral("%1 (%2)").arg(e.explainer, e.format);
+        const QString tested = e.score ? score(e.score) : tr("not scored: %1").arg(e.note);
+        const QStringList cells{by, e.text, score(e.reportedScore), tested};
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            item->setToolTip(tr("from %1, %2").arg(e.origin, e.createdAt));
+            m_imported->setItem(static_cast<int>(i), c, item);
+        }
+    }
+    m_importedLabel->setVisible(!rows.empty());
+    m_imported->setVisible(!rows.empty());
 }
 
 int ExplanationPanel::selectedMode() const {

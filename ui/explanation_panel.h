@@ -37,6 +37,9 @@ public:
     QTableWidget* table() const { return m_table; }
     /// The latest decision per mode (empty status when none).
     std::vector<Review> latest() const;
+    /// Explanations other tools wrote for layer/neuron, as imported and scored (hidden when none).
+    void showImported(int layer, int neuron);
+    QTableWidget* importedTable() const { return m_imported; }
     /// With an LLM backend set, an edited text without a pattern is scored through its
     /// simulator on the worker thread instead of being "not scored".
     void setTextSimulator(bool available) { m_textSimulator = available; }
@@ -64,6 +67,8 @@ private:
     QLabel* m_scores;
     QTableWidget* m_table;
     QListWidget* m_history;
+    QLabel* m_importedLabel;
+    QTableWidget* m_imported;
     QPushButton *m_approve, *m_edit, *m_reject;
     bool m_textSimulator = false;
     int m_nextRequest = 1;

@@ -2,6 +2,7 @@
 
 #include "correlation_chart.h"
 #include "explanation_panel.h"
+#include "interchange_dialogs.h"
 #include "exemplar_model.h"
 #include "explain_worker.h"
 #include "neuron_list_model.h"
@@ -21,6 +22,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -128,6 +130,23 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
         showResult(nlohmann::json::parse(r.toStdString(), nullptr, false), nlohmann::json::parse(t.toStdString(), nullptr, false));
         refreshExplained();
     });
+    connect(this, &MainWindow::startImport, m_worker, &ExplainWorker::importExplanations);
+    connect(this, &MainWindow::startExport, m_worker, &ExplainWorker::exportLayer);
+    connect(m_worker, &ExplainWorker::imported, this, [this](const QByteArray& rows, const QString& format, bool stopped) {
+        setBusy(false);
+        const nlohmann::json parsed = nlohmann::json::parse(rows.toStdString(), nullptr, false);
+        if (m_neuron >= 0) m_panel->showImported(m_layer, m_neuron);
+        auto* dialog = new ImportResultsDialog(parsed.is_array() ? parsed : nlohmann::json::array(), format, stopped, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &ImportResultsDialog::neuronActivated, this, &MainWindow::showNeuron);
+        dialog->show();
+        Q_EMIT explanationsImported(rows);
+    });
+    connect(m_worker, &ExplainWorker::exported, this, [this](const QString& message) {
+        setBusy(false);
+        statusBar()->showMessage(message, 8000);
+        Q_EMIT layerExported(message);
+    });
     connect(m_worker, &ExplainWorker::failed, this, [this](const QString& m) {
         setBusy(false);
         fail(m);
@@ -218,6 +237,19 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
         if (path.isEmpty()) return;
         if (auto r = exportPdf(path, selectedNeurons()); !r) fail(r.error());
         else statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+    });
+    file->addAction(tr("Export &layer..."), this, [this] {
+        if (m_layer < 0) return fail(tr("Open a layer first."));
+        LayerExportDialog dialog(m_layer, m_model->config().nInner, QDir(m_model->directory()).dirName(), this);
+        if (dialog.exec() != QDialog::Accepted) return;
+        exportLayer(dialog.from(), dialog.to(), dialog.format(), dialog.path(), dialog.neuronpediaModel(), dialog.neuronpediaSource());
+    });
+    file->addAction(tr("&Import explanations..."), this, [this] {
+        // A file of OpenAI NeuronSimulationResults or of Neuronpedia explanations; the format is
+        // read from it. (The command line also takes OpenAI's folder layout.)
+        const QString f = QFileDialog::getOpenFileName(this, tr("Explanations written by another tool"), QDir::homePath(),
+                                                       tr("JSON (*.json *.jsonl);;All files (*)"));
+        if (!f.isEmpty()) importExplanations(f);
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -542,6 +574,7 @@ void MainWindow::showNeuron(int layer, int neuron) {
     m_clusterMap->replot();
     if (auto cached = m_db->latestExplanation(m_model->fingerprint(), m_corpusHash, layer, neuron); cached && cached->has_value())
         showResult((*cached)->result, (*cached)->transcript);
+    m_panel->showImported(layer, neuron);
     Q_EMIT neuronShown(layer, neuron);
 }
 
@@ -780,6 +813,20 @@ void MainWindow::showResult(const nlohmann::json& r, const nlohmann::json& trans
         }
     }
     Q_EMIT explanationShown();
+}
+
+void MainWindow::importExplanations(const QString& path) {
+    if (m_busy) return fail(tr("Wait for the running job to finish, or cancel it."));
+    setBusy(true, tr("Importing"));
+    Q_EMIT startImport(path);
+}
+
+void MainWindow::exportLayer(int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel,
+                             const QString& neuronpediaSource) {
+    if (m_busy) return fail(tr("Wait for the running job to finish, or cancel it."));
+    if (m_layer < 0) return fail(tr("Open a layer first."));
+    setBusy(true, tr("Exporting layer %1").arg(m_layer));
+    Q_EMIT startExport(m_layer, from, to, format, path, neuronpediaModel, neuronpediaSource);
 }
 
 }  // namespace ns

@@ -88,6 +88,11 @@ public:
     Expected<void> exportPdf(const QString& path, const std::vector<int>& neurons);
     /// The neurons selected in the browser, the current one first.
     std::vector<int> selectedNeurons() const;
+    /// File > Import explanations: reads, scores and keeps them on the worker, then lists them.
+    void importExplanations(const QString& path);
+    /// File > Export layer: the current layer's neurons from..to in a format, on the worker.
+    void exportLayer(int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel = {},
+                     const QString& neuronpediaSource = QStringLiteral("mlp"));
 
 Q_SIGNALS:
     /// File > Open or Recent: the application opens this model, corpus and cache in a new window.
@@ -97,6 +102,12 @@ Q_SIGNALS:
     void startExplain(int layer, int neuron, const QString& specPath, bool recompute);
     void neuronShown(int layer, int neuron);
     void explanationShown();
+    void startImport(const QString& path);
+    void startExport(int layer, int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel,
+                     const QString& neuronpediaSource);
+    /// After an import: its rows (importScoreToJson) as JSON.
+    void explanationsImported(const QByteArray& rows);
+    void layerExported(const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -6,14 +6,7 @@
 #include "model/language_model.h"
 #include "store/cache_db.h"
 
-#include <QFile>
-
 namespace ns::cli {
-namespace {
-
-nlohmann::json orNull(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-
-}  // namespace
 
 int runImport(const QStringList& args) {
     Command c(QStringLiteral("Reads explanations written by other tools (openai: NeuronSimulationResults files or their "
@@ -53,20 +46,8 @@ int runImport(const QStringList& args) {
     nlohmann::json rows = nlohmann::json::array();
     int scored = 0;
     for (const ImportScore& r : run->rows) {
-        const ForeignExplanation& e = r.imported;
         scored += r.score.has_value();
-        rows.push_back({{"layer", e.layer},
-                        {"neuron", e.neuron},
-                        {"origin", e.origin.toStdString()},
-                        {"explanation", e.text.toStdString()},
-                        {"explainer", e.explainer.toStdString()},
-                        {"reported_score", orNull(e.score)},
-                        {"score", orNull(r.score)},
-                        {"simulated_by", r.simulatedBy.toStdString()},
-                        {"note", r.note.toStdString()},
-                        {"seed", r.seed},
-                        {"neuronscope_explanation", r.ownExplanation.toStdString()},
-                        {"neuronscope_score", orNull(r.ownScore)}});
+        rows.push_back(importScoreToJson(r));
     }
     printJson({{"format", run->format.toStdString()}, {"read", run->rows.size()}, {"scored", scored}, {"stopped", run->stopped},
                {"backend", s->backend->name().toStdString()}, {"explanations", rows}});

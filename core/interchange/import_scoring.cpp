@@ -65,6 +65,23 @@ Expected<ImportScore> scoreImported(ExplainSession& session, CacheDb& db, const 
     return out;
 }
 
+nlohmann::json importScoreToJson(const ImportScore& r) {
+    const auto orNull = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    const ForeignExplanation& e = r.imported;
+    return {{"layer", e.layer},
+            {"neuron", e.neuron},
+            {"origin", e.origin.toStdString()},
+            {"explanation", e.text.toStdString()},
+            {"explainer", e.explainer.toStdString()},
+            {"reported_score", orNull(e.score)},
+            {"score", orNull(r.score)},
+            {"simulated_by", r.simulatedBy.toStdString()},
+            {"note", r.note.toStdString()},
+            {"seed", r.seed},
+            {"neuronscope_explanation", r.ownExplanation.toStdString()},
+            {"neuronscope_score", orNull(r.ownScore)}};
+}
+
 QString detectImportFormat(const QString& path) {
     if (QFileInfo(path).isDir()) return QStringLiteral("openai");
     QFile f(path);

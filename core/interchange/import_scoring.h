@@ -3,6 +3,8 @@
 #include "interchange/interchange.h"
 #include "util/expected.h"
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <optional>
 
@@ -34,6 +36,9 @@ struct ImportScore {
 /// have, or a simulator that fails, is a note on that explanation, not an error of the whole.
 Expected<ImportScore> scoreImported(ExplainSession& session, CacheDb& db, const ForeignExplanation& imported,
                                     Backend* textSimulator, const ImportMiningProgress& mining = {});
+
+/// One row as the command prints it and the explorer lists it.
+nlohmann::json importScoreToJson(const ImportScore& score);
 
 /// "openai" for a directory or a file of NeuronSimulationResults, else "neuronpedia".
 QString detectImportFormat(const QString& path);

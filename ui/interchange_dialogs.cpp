@@ -1,0 +1,148 @@
+#include "interchange_dialogs.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace ns {
+namespace {
+
+QString scoreText(const nlohmann::json& v) { return v.is_number() ? QString::number(v.get<double>(), 'f', 3) : QString(); }
+QString str(const nlohmann::json& row, const char* key) { return QString::fromStdString(row.value(key, std::string())); }
+
+}  // namespace
+
+LayerExportDialog::LayerExportDialog(int layer, int neurons, const QString& modelName, QWidget* parent)
+    : QDialog(parent), m_layer(layer) {
+    setWindowTitle(tr("Export layer %1").arg(layer));
+    auto* form = new QFormLayout();
+    m_format = new QComboBox(this);
+    m_format->addItem(tr("CSV: one row per neuron"), QStringLiteral("csv"));
+    m_format->addItem(tr("NeuronScope JSON: everything the cache has"), QStringLiteral("json"));
+    m_format->addItem(tr("OpenAI automated-interpretability: a folder of neurons/ and explanations/"), QStringLiteral("openai"));
+    m_format->addItem(tr("Neuronpedia explanation uploads (JSONL)"), QStringLiteral("neuronpedia"));
+    form->addRow(tr("&Format"), m_format);
+    auto* range = new QHBoxLayout();
+    m_from = new QSpinBox(this);
+    m_to = new QSpinBox(this);
+    for (QSpinBox* s : {m_from, m_to}) s->setRange(0, std::max(0, neurons - 1));
+    m_to->setValue(std::max(0, neurons - 1));
+    range->addWidget(m_from);
+    range->addWidget(new QLabel(tr("to"), this));
+    range->addWidget(m_to);
+    range->addStretch(1);
+    form->addRow(tr("&Neurons"), range);
+    auto* where = new QHBoxLayout();
+    m_path = new QLineEdit(this);
+    auto* browse = new QPushButton(tr("&Browse..."), this);
+    where->addWidget(m_path, 1);
+    where->addWidget(browse);
+    form->addRow(tr("&Save to"), where);
+    m_npModel = new QLineEdit(modelName, this);
+    m_npModel->setToolTip(tr("The model's id on Neuronpedia"));
+    m_npSource = new QLineEdit(QStringLiteral("mlp"), this);
+    m_npSource->setToolTip(tr("The source id after the layer: the layer is written as \"%1-<source>\"").arg(layer));
+    form->addRow(tr("Neuronpedia &model id"), m_npModel);
+    form->addRow(tr("Neuronpedia &source"), m_npSource);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(new QLabel(tr("docs/interchange.md maps every field of the other tools' formats."), this));
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, this, [this] {
+        if (!m_path->text().trimmed().isEmpty() && m_from->value() <= m_to->value()) accept();
+    });
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(browse, &QPushButton::clicked, this, &LayerExportDialog::browse);
+    connect(m_format, &QComboBox::currentIndexChanged, this, &LayerExportDialog::formatChanged);
+    formatChanged();
+}
+
+void LayerExportDialog::formatChanged() {
+    const QString f = format();
+    const bool np = f == QLatin1String("neuronpedia");
+    m_npModel->setEnabled(np);
+    m_npSource->setEnabled(np);
+    const QString base = QDir::home().filePath(QStringLiteral("neuronscope-layer%1").arg(m_layer));
+    if (f == QLatin1String("openai")) m_path->setText(base + QStringLiteral("-openai"));
+    else if (np) m_path->setText(base + QStringLiteral("-neuronpedia.jsonl"));
+    else m_path->setText(base + QLatin1Char('.') + f);
+}
+
+void LayerExportDialog::browse() {
+    const QString chosen = format() == QLatin1String("openai")
+                               ? QFileDialog::getExistingDirectory(this, tr("Folder for the OpenAI layout"), m_path->text())
+                               : QFileDialog::getSaveFileName(this, tr("Export to"), m_path->text());
+    if (!chosen.isEmpty()) m_path->setText(chosen);
+}
+
+QString LayerExportDialog::format() const { return m_format->currentData().toString(); }
+QString LayerExportDialog::path() const { return m_path->text().trimmed(); }
+int LayerExportDialog::from() const { return m_from->value(); }
+int LayerExportDialog::to() const { return m_to->value(); }
+QString LayerExportDialog::neuronpediaModel() const { return m_npModel->text().trimmed(); }
+QString LayerExportDialog::neuronpediaSource() const { return m_npSource->text().trimmed(); }
+
+ImportResultsDialog::ImportResultsDialog(const nlohmann::json& rows, const QString& format, bool stopped, QWidget* parent)
+    : QDialog(parent) {
+    setWindowTitle(tr("Imported explanations"));
+    int scored = 0;
+    for (const auto& r : rows) scored += r.value("score", nlohmann::json()).is_number();
+    auto* layout = new QVBoxLayout(this);
+    auto* summary = new QLabel(tr("%1 explanations read (%2 format), %3 scored by NeuronScope's simulator on each neuron's test "
+                                  "split.%4 Double-click a row to open its neuron; its Explanations tab lists them too.")
+                                   .arg(rows.size())
+                                   .arg(format)
+                                   .arg(scored)
+                                   .arg(stopped ? tr(" Stopped before the end.") : QString()),
+                               this);
+    summary->setWordWrap(true);
+    layout->addWidget(summary);
+    m_table = new QTableWidget(static_cast<int>(rows.size()), 7, this);
+    m_table->setHorizontalHeaderLabels({tr("Neuron"), tr("Written by"), tr("Their explanation"), tr("Their r"), tr("r on test"),
+                                        tr("NeuronScope r"), tr("Note")});
+    m_table->verticalHeader()->setVisible(false);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setWordWrap(true);
+    m_table->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    for (int c : {0, 1, 3, 4, 5}) m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    m_table->horizontalHeaderItem(3)->setToolTip(tr("The score the file reports (that tool's simulator and split)"));
+    m_table->horizontalHeaderItem(4)->setToolTip(tr("NeuronScope's simulator on the neuron's test split"));
+    m_table->horizontalHeaderItem(5)->setToolTip(tr("NeuronScope's own explanation on the same split"));
+    int row = 0;
+    for (const auto& r : rows) {
+        const int layer = r.value("layer", -1), neuron = r.value("neuron", -1);
+        const QStringList cells{QStringLiteral("%1/%2").arg(layer).arg(neuron), str(r, "explainer"), str(r, "explanation"),
+                                scoreText(r.value("reported_score", nlohmann::json())), scoreText(r.value("score", nlohmann::json())),
+                                scoreText(r.value("neuronscope_score", nlohmann::json())), str(r, "note")};
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            item->setData(Qt::UserRole, QPoint(layer, neuron));
+            m_table->setItem(row, c, item);
+        }
+        ++row;
+    }
+    m_table->resizeRowsToContents();
+    layout->addWidget(m_table, 1);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::accept);
+    layout->addWidget(buttons);
+    connect(m_table, &QTableWidget::itemDoubleClicked, this, [this](QTableWidgetItem* item) {
+        const QPoint p = item->data(Qt::UserRole).toPoint();
+        if (p.x() >= 0 && p.y() >= 0) Q_EMIT neuronActivated(p.x(), p.y());
+    });
+    resize(980, 460);
+}
+
+}  // namespace ns

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <QDialog>
+
+#include <nlohmann/json.hpp>
+
+class QComboBox;
+class QLineEdit;
+class QSpinBox;
+class QTableWidget;
+
+namespace ns {
+
+/// Where and how to export a layer: the format (CSV, NeuronScope JSON, OpenAI's directory
+/// layout, Neuronpedia uploads), the neurons, the file or folder, and Neuronpedia's ids.
+class LayerExportDialog : public QDialog {
+    Q_OBJECT
+public:
+    LayerExportDialog(int layer, int neurons, const QString& modelName, QWidget* parent = nullptr);
+    /// "csv", "json", "openai" or "neuronpedia".
+    QString format() const;
+    QString path() const;
+    int from() const;
+    int to() const;
+    QString neuronpediaModel() const;
+    QString neuronpediaSource() const;
+
+private:
+    void formatChanged();
+    void browse();
+    int m_layer;
+    QComboBox* m_format;
+    QSpinBox *m_from, *m_to;
+    QLineEdit *m_path, *m_npModel, *m_npSource;
+};
+
+/// Imported explanations next to NeuronScope's own, both scored on the same test split; a
+/// double-click opens the neuron.
+class ImportResultsDialog : public QDialog {
+    Q_OBJECT
+public:
+    ImportResultsDialog(const nlohmann::json& rows, const QString& format, bool stopped, QWidget* parent = nullptr);
+    QTableWidget* table() const { return m_table; }
+
+Q_SIGNALS:
+    void neuronActivated(int layer, int neuron);
+
+private:
+    QTableWidget* m_table;
+};
+
+}  // namespace ns
