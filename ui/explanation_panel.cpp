@@ -107,11 +107,13 @@ void ExplanationPanel::showImported(int layer, int neuron) {
     for (size_t i = 0; i < rows.size(); ++i) {
         const ImportedExplanation& e = rows[i];
         const QString by = e.explainer.isEmpty() ? e.format : QStringLiteral("%1 (%2)").arg(e.explainer, e.format);
-        const QString tested = e.score ? score(e.score) : tr("not scored: %1").arg(e.note);
+        const QString tested = e.score ? score(e.score) : tr("not scored");
         const QStringList cells{by, e.text, score(e.reportedScore), tested};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
-            item->setToolTip(tr("from %1, %2").arg(e.origin, e.createdAt));
+            // Free text needs an LLM simulator: Settings > backend, then import again.
+            item->setToolTip(e.note.isEmpty() ? tr("from %1, %2").arg(e.origin, e.createdAt)
+                                              : tr("from %1, %2\n%3").arg(e.origin, e.createdAt, e.note));
             m_imported->setItem(static_cast<int>(i), c, item);
         }
     }

@@ -115,7 +115,7 @@ ImportResultsDialog::ImportResultsDialog(const nlohmann::json& rows, const QStri
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setWordWrap(true);
-    m_table->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    for (int c : {2, 6}) m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Stretch);
     for (int c : {0, 1, 3, 4, 5}) m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     m_table->horizontalHeaderItem(3)->setToolTip(tr("The score the file reports (that tool's simulator and split)"));
     m_table->horizontalHeaderItem(4)->setToolTip(tr("NeuronScope's simulator on the neuron's test split"));
@@ -124,7 +124,8 @@ ImportResultsDialog::ImportResultsDialog(const nlohmann::json& rows, const QStri
     for (const auto& r : rows) {
         const int layer = r.value("layer", -1), neuron = r.value("neuron", -1);
         const QStringList cells{QStringLiteral("%1/%2").arg(layer).arg(neuron), str(r, "explainer"), str(r, "explanation"),
-                                scoreText(r.value("reported_score", nlohmann::json())), scoreText(r.value("score", nlohmann::json())),
+                                scoreText(r.value("reported_score", nlohmann::json())),
+                                r.value("score", nlohmann::json()).is_number() ? scoreText(r.at("score")) : tr("not scored"),
                                 scoreText(r.value("neuronscope_score", nlohmann::json())), str(r, "note")};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
@@ -133,7 +134,7 @@ ImportResultsDialog::ImportResultsDialog(const nlohmann::json& rows, const QStri
         }
         ++row;
     }
-    m_table->resizeRowsToContents();
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     layout->addWidget(m_table, 1);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::accept);

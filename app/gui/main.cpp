@@ -1,5 +1,6 @@
 // neuronscope: the desktop explorer. Opens the embedded default model and corpus unless
 // --model / --corpus say otherwise.
+#include "interchange_dialogs.h"
 #include "main_window.h"
 
 #include "model/language_model.h"
@@ -38,7 +39,10 @@ int main(int argc, char** argv) {
     const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
                                      QStringLiteral("Save a PNG of the window once the work started here is done, and quit."),
                                      QStringLiteral("PNG"));
-    parser.addOptions({modelOpt, corpusOpt, dbOpt, neuronOpt, explainOpt, tabOpt, shotOpt});
+    const QCommandLineOption importOpt(QStringLiteral("import"),
+                                       QStringLiteral("Import explanations from this file at start; --screenshot then saves the list of results."),
+                                       QStringLiteral("FILE"));
+    parser.addOptions({modelOpt, corpusOpt, dbOpt, neuronOpt, explainOpt, tabOpt, shotOpt, importOpt});
     parser.process(app);
 
     const QString dir = parser.isSet(modelOpt) ? parser.value(modelOpt) : ns::defaultModelDir();
@@ -73,8 +77,9 @@ int main(int argc, char** argv) {
         layer = m.captured(1).toInt();
         neuron = m.captured(2).toInt();
     }
-    // Scripted start (screenshots, demos): open, explain, show a tab, save, quit.
+    // Scripted start (screenshots, demos): open, explain, import, show a tab, save, quit.
     bool explained = !parser.isSet(explainOpt);
+    bool imported = !parser.isSet(importOpt);
     auto step = [&] {
         if (!current) return;
         ns::MainWindow& window = *current;
@@ -89,6 +94,11 @@ int main(int argc, char** argv) {
             window.explainCurrent();
             return;
         }
+        if (!imported) {
+            imported = true;
+            window.importExplanations(parser.value(importOpt));
+            return;
+        }
         if (parser.isSet(tabOpt))
             for (int i = 0; i < window.tabs()->count(); ++i)
                 if (window.tabs()->tabText(i).replace(QStringLiteral("&&"), QStringLiteral("\x01")).remove(QLatin1Char('&'))
@@ -96,12 +106,15 @@ int main(int argc, char** argv) {
                     window.tabs()->setCurrentIndex(i);
         if (parser.isSet(shotOpt)) {
             QApplication::processEvents();
-            const bool ok = window.grab().save(parser.value(shotOpt));
+            QWidget* shown = &window;
+            if (parser.isSet(importOpt))
+                if (auto* results = window.findChild<ns::ImportResultsDialog*>()) shown = results;
+            const bool ok = shown->grab().save(parser.value(shotOpt));
             QApplication::exit(ok ? 0 : 1);
         }
     };
     QTimer script;
-    if (parser.isSet(neuronOpt) || parser.isSet(explainOpt) || parser.isSet(shotOpt) || parser.isSet(tabOpt)) {
+    if (parser.isSet(neuronOpt) || parser.isSet(explainOpt) || parser.isSet(shotOpt) || parser.isSet(tabOpt) || parser.isSet(importOpt)) {
         QObject::connect(&script, &QTimer::timeout, step);
         script.start(300);
     }

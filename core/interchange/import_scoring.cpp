@@ -52,7 +52,7 @@ Expected<ImportScore> scoreImported(ExplainSession& session, CacheDb& db, const 
         modes.push_back({imported.text, std::nullopt});
         out.simulatedBy = QStringLiteral("llm");
     } else {
-        out.note = QStringLiteral("free text: only an LLM simulator can score it (--backend openai)");
+        out.note = QStringLiteral("free text: only an LLM simulator can score it (choose the openai backend)");
         return out;
     }
     auto score = session.rescore({imported.layer, imported.neuron, {}}, modes, out.seed, textSimulator);
