@@ -119,6 +119,26 @@ public:
         return v;
     }
 
+    /// "a, b or c" (two items or more), each item read by `read`, which starts at a quote.
+    template <class Read, class Item>
+    Expected<void> list(Read read, std::vector<Item>& out) {
+        for (;;) {
+            auto item = read();
+            if (!item) return Error{item.error()};
+            out.push_back(*item);
+            if (peek(QLatin1String(", '"))) {
+                m_i += 2;  // the quote starts the next item
+            } else if (eat(QLatin1String(" or "))) {
+                auto last = read();
+                if (!last) return Error{last.error()};
+                out.push_back(*last);
+                return {};
+            } else {
+                return fail(QStringLiteral("expected \", \" or \" or \" in a list of tokens"));
+            }
+        }
+    }
+
     /// A class named by its description; the longest description that matches wins.
     Expected<QString> tokenClassId() {
         QString best;
@@ -141,20 +161,7 @@ public:
 
     /// "'a'", "one of 'a', 'b' or 'c'", or a class description.
     Expected<void> tokensOrClass(ContextCondition& c) {
-        if (eat(QLatin1String("one of "))) {
-            for (;;) {
-                auto q = quotedText();
-                if (!q) return Error{q.error()};
-                c.literals.push_back(*q);
-                if (peek(QLatin1String(", '"))) m_i += 2;
-                else if (eat(QLatin1String(" or "))) {
-                    auto last = quotedText();
-                    if (!last) return Error{last.error()};
-                    c.literals.push_back(*last);
-                    return {};
-                } else return fail(QStringLiteral("expected \", \" or \" or \" in a list of tokens"));
-            }
-        }
+        if (eat(QLatin1String("one of "))) return list([this] { return quotedText(); }, c.literals);
         if (peek(QLatin1String("'"))) {
             auto q = quotedText();
             if (!q) return Error{q.error()};
@@ -196,18 +203,7 @@ public:
         if (eat(QLatin1String("Never fires."))) return p;
         if (auto ok = expect(QLatin1String("Fires on ")); !ok) return Error{ok.error()};
         if (eat(QLatin1String("the tokens "))) {
-            for (;;) {
-                auto l = literal();
-                if (!l) return Error{l.error()};
-                p.literals.push_back(*l);
-                if (peek(QLatin1String(", '"))) m_i += 2;
-                else if (eat(QLatin1String(" or "))) {
-                    auto last = literal();
-                    if (!last) return Error{last.error()};
-                    p.literals.push_back(*last);
-                    break;
-                } else return fail(QStringLiteral("expected \", \" or \" or \" in the list of tokens"));
-            }
+            if (auto ok = list([this] { return literal(); }, p.literals); !ok) return Error{ok.error()};
         } else if (eat(QLatin1String("the token "))) {
             auto l = literal();
             if (!l) return Error{l.error()};
