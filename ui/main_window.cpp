@@ -246,10 +246,15 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     });
     file->addAction(tr("&Import explanations..."), this, [this] {
         // A file of OpenAI NeuronSimulationResults or of Neuronpedia explanations; the format is
-        // read from it. (The command line also takes OpenAI's folder layout.)
+        // read from it.
         const QString f = QFileDialog::getOpenFileName(this, tr("Explanations written by another tool"), QDir::homePath(),
                                                        tr("JSON (*.json *.jsonl);;All files (*)"));
         if (!f.isEmpty()) importExplanations(f);
+    });
+    file->addAction(tr("Import OpenAI explanations &folder..."), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("A folder of L/N.jsonl files, or one holding explanations/"),
+                                                            QDir::homePath());
+        if (!d.isEmpty()) importExplanations(d);
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
