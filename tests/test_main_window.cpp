@@ -198,6 +198,15 @@ private Q_SLOTS:
         QVERIFY(elsewhere->isVisibleTo(m_window->explanations()));
         QCOMPARE(elsewhere->rowCount(), 1);
         QCOMPARE(elsewhere->item(0, 3)->text(), QString::number(rows[1].at("score").get<double>(), 'f', 3));
+        // The report carries them too.
+        const QString pdf = m_dir.filePath(QStringLiteral("imported.pdf"));
+        QVERIFY(m_window->exportPdf(pdf, {8}).ok());
+        QProcess text;
+        text.start(QStringLiteral("pdftotext"), {pdf, QStringLiteral("-")});
+        QVERIFY(text.waitForFinished(60000));
+        const QString content = QString::fromUtf8(text.readAllStandardOutput()).simplified();
+        QVERIFY2(content.contains(QStringLiteral("Written elsewhere")), qPrintable(content.left(400)));
+        QVERIFY(content.contains(QStringLiteral("test r = %1").arg(rows[1].at("score").get<double>(), 0, 'f', 3)));
     }
 };
 

@@ -658,6 +658,9 @@ Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>
         nr.decided.resize(nr.result.value("modes", nlohmann::json::array()).size());
         for (const Review& r : *reviews)
             if (r.mode >= 0 && static_cast<size_t>(r.mode) < nr.decided.size()) nr.decided[static_cast<size_t>(r.mode)] = r;
+        auto imported = m_db->importedExplanations(m_model->fingerprint(), m_corpusHash, m_layer, n);
+        if (!imported) return Error{imported.error()};
+        nr.imported = std::move(*imported);
         reports.push_back(std::move(nr));
     }
     if (reports.empty()) return makeError(tr("None of the chosen neurons is explained yet: press Explain first."));

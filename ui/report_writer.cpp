@@ -132,6 +132,15 @@ Expected<void> writeReport(const QString& path, const ReportHeader& header, cons
                       .arg(QString::fromStdString(r.value("baseline", nlohmann::json::object()).value("explanation", std::string())))
                       .arg(r.value("baseline_score", 0.0), 0, 'f', 3),
                   8.5, false, QColor(70, 70, 70));
+        if (!nr.imported.empty()) {
+            page.text(QStringLiteral("Written elsewhere, scored by NeuronScope on the same test split"), 9.5, true);
+            for (const ImportedExplanation& e : nr.imported) {
+                const QString by = e.explainer.isEmpty() ? e.format : QStringLiteral("%1, %2").arg(e.explainer, e.format);
+                const QString theirs = e.reportedScore ? QStringLiteral("; their r = %1").arg(*e.reportedScore, 0, 'f', 3) : QString();
+                const QString ours = e.score ? QStringLiteral("test r = %1").arg(*e.score, 0, 'f', 3) : QStringLiteral("not scored");
+                page.text(QStringLiteral("%1 (%2%3): %4").arg(by, ours, theirs, e.text), 8.5);
+            }
+        }
 
         // Refinement chart.
         QCustomPlot chart;

@@ -21,6 +21,7 @@ struct NeuronReport {
     NeuronRecord record;
     nlohmann::json result;        ///< loopResultToJson
     std::vector<Review> decided;  ///< the latest decision per mode (empty status: as proposed)
+    std::vector<ImportedExplanation> imported;  ///< explanations other tools wrote, scored on the same split
 };
 
 struct ReportHeader {
@@ -29,7 +30,7 @@ struct ReportHeader {
 };
 
 /// Writes a PDF: for each neuron its explanations (status and score beside the single-pass
-/// baseline), the refinement chart, the activation histogram, the cluster map of its modes and
+/// baseline, and those imported from other tools), the refinement chart, the activation histogram, the cluster map of its modes and
 /// its top exemplars with token highlighting. Text stays text (searchable, extractable).
 /// Needs a QGuiApplication (the offscreen platform does).
 /// `progress(done, total)` is called after each neuron; returning false cancels (the file is

@@ -51,6 +51,9 @@ int runReport(const QStringList& args) {
         nr.decided.resize(nr.result.at("modes").size());
         for (const Review& r : *reviews)
             if (r.mode >= 0 && static_cast<size_t>(r.mode) < nr.decided.size()) nr.decided[static_cast<size_t>(r.mode)] = r;
+        auto imported = (*db)->importedExplanations((*model)->fingerprint(), *hash, target->layer, target->neuron);
+        if (!imported) return fail(imported.error());
+        nr.imported = std::move(*imported);
     }
     ReportHeader header{QFileInfo((*model)->directory()).fileName(), QFileInfo(corpus).fileName(), backend.name()};
     const QString pdf = c.value(QStringLiteral("out"));
