@@ -2,6 +2,7 @@
 
 #include "agents/explain_session.h"
 #include "agents/pattern.h"
+#include "interchange/decided_explanation.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -201,30 +202,20 @@ Expected<void> ExplanationPanel::decide(int mode, const QString& status, const Q
     r.pattern = pattern;
     r.author = QStringLiteral("person");
     if (rescore && m_session) {
-        // The whole explanation with this mode's edit, each other mode as it stands now
+        // The whole explanation with this decision in it, each other mode as it stands now
         // (a rejected one left out).
+        std::vector<Review> withThis = m_reviews;
+        withThis.push_back(r);
+        auto decided = decidedModes(m_result, withThis);
+        if (!decided) return Error{decided.error()};
         std::vector<ModeExplanation> whole;
         nlohmann::json request = nlohmann::json::array();
-        const auto decided = latest();
         bool textOnly = false;
-        for (size_t m = 0; m < modes.size(); ++m) {
-            const bool self = static_cast<int>(m) == mode;
-            if (!self && decided[m].status == QLatin1String("rejected")) continue;
-            const bool edited = !self && decided[m].status == QLatin1String("edited");
-            const QString t = self ? text : edited ? decided[m].text : QString::fromStdString(modes[m].value("explanation", std::string()));
-            const QString json = self ? pattern
-                                 : edited ? decided[m].pattern
-                                 : modes[m].contains("pattern") && modes[m]["pattern"].is_object() ? QString::fromStdString(modes[m]["pattern"].dump())
-                                                                                               : QString();
-            ModeExplanation e{t, std::nullopt};
-            if (!json.isEmpty()) {
-                auto p = patternFromJson(nlohmann::json::parse(json.toStdString(), nullptr, false));
-                if (!p) return makeError(tr("Mode %1's pattern: %2").arg(m + 1).arg(p.error()));
-                e.pattern = *p;
-            }
+        for (const DecidedMode& d : *decided) {
+            const ModeExplanation& e = d.explanation;
             textOnly = textOnly || !e.pattern;
-            request.push_back({{"text", t.toStdString()}, {"pattern", e.pattern ? patternToJson(*e.pattern) : nlohmann::json()}});
-            whole.push_back(std::move(e));
+            request.push_back({{"text", e.text.toStdString()}, {"pattern", e.pattern ? patternToJson(*e.pattern) : nlohmann::json()}});
+            whole.push_back(e);
         }
         if (textOnly && m_textSimulator) {
             // The LLM simulator is slow: the worker scores it and the decision is kept then.
