@@ -113,7 +113,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("fragment");
         QTest::newRow("no range") << QStringList{QStringLiteral("batch"), QStringLiteral("--layer"), QStringLiteral("0")}
-                                  << QStringLiteral("--neurons A-B or --all");
+                                  << QStringLiteral("either --neurons");
         QTest::newRow("bad shard") << QStringList{QStringLiteral("batch"), QStringLiteral("--layer"), QStringLiteral("0"), QStringLiteral("--all"),
                                                   QStringLiteral("--shard"), QStringLiteral("2/2")}
                                    << QStringLiteral("--shard expects i/n");

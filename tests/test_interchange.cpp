@@ -228,6 +228,34 @@ private Q_SLOTS:
         QVERIFY(third.contains("imported") && third.at("imported").size() >= 2);
     }
 
+    void exportsASelection_data() {
+        QTest::addColumn<QString>("neurons");
+        QTest::addColumn<QString>("rows");  // the neuron column of the CSV, or an error fragment
+        QTest::newRow("one") << QStringLiteral("2") << QStringLiteral("2");
+        QTest::newRow("list and range") << QStringLiteral("3,0-1") << QStringLiteral("0 1 3");
+        QTest::newRow("repeats once") << QStringLiteral("1,1,0-1") << QStringLiteral("0 1");
+        QTest::newRow("not a list") << QStringLiteral("1;2") << QStringLiteral("error: expects N, A-B or a list");
+        QTest::newRow("beyond the layer") << QStringLiteral("0-99999") << QStringLiteral("error: the layer has neurons");
+    }
+    void exportsASelection() {
+        QFETCH(QString, neurons);
+        QFETCH(QString, rows);
+        QByteArray out, err;
+        const int rc = run(QStringList{QStringLiteral("export"), QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--neurons"),
+                                       neurons} + common(),
+                           &out, &err);
+        if (rows.startsWith(QLatin1String("error: "))) {
+            QCOMPARE(rc, 1);
+            QVERIFY2(QString::fromUtf8(err).contains(rows.mid(7)), err.constData());
+            return;
+        }
+        QCOMPARE(rc, 0);
+        QStringList ids;
+        for (const QByteArray& line : out.split('\n'))
+            if (line.startsWith("1,")) ids << QString::fromUtf8(line.split(',').at(1));
+        QCOMPARE(ids.join(QLatin1Char(' ')), rows);
+    }
+
     void freeTextIsScoredByAnLlmSimulator() {
         FakeServer server;
         QByteArray out, err;

@@ -163,7 +163,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 180000);
         QSignalSpy exported(m_window.get(), &MainWindow::layerExported);
         const QString file = m_dir.filePath(QStringLiteral("layer0.jsonl"));
-        m_window->exportLayer(7, 9, QStringLiteral("neuronpedia"), file, QStringLiteral("tiny"));
+        m_window->exportLayer({7, 8, 9}, QStringLiteral("neuronpedia"), file, QStringLiteral("tiny"));
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 60000);
         QCOMPARE(exported.count(), 1);
         QFile f(file);
@@ -171,7 +171,7 @@ private Q_SLOTS:
         const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
         QCOMPARE(lines.size(), 2);  // neuron 9 has no explanation
         const QString dir = m_dir.filePath(QStringLiteral("openai"));
-        m_window->exportLayer(7, 9, QStringLiteral("openai"), dir);
+        m_window->exportLayer({7, 8, 9}, QStringLiteral("openai"), dir);
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 60000);
         QVERIFY(QFile::exists(dir + QStringLiteral("/neurons/0/9.json")));
         QVERIFY(QFile::exists(dir + QStringLiteral("/explanations/0/8.jsonl")));

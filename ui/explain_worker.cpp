@@ -143,7 +143,7 @@ void ExplainWorker::importExplanations(const QString& path) {
                     run->stopped);
 }
 
-void ExplainWorker::exportLayer(int layer, int from, int to, const QString& formatName, const QString& path,
+void ExplainWorker::exportLayer(int layer, const QList<int>& neurons, const QString& formatName, const QString& path,
                                 const QString& neuronpediaModel, const QString& neuronpediaSource) {
     m_cancel = false;
     if (!open()) return;
@@ -151,8 +151,7 @@ void ExplainWorker::exportLayer(int layer, int from, int to, const QString& form
     if (!format) return Q_EMIT failed(format.error());
     LayerExportRequest request;
     request.layer = layer;
-    request.from = from;
-    request.to = to;
+    request.neurons.assign(neurons.begin(), neurons.end());
     request.format = *format;
     request.neuronpedia = {neuronpediaModel, neuronpediaSource};
     const bool directory = *format == ExportFormat::OpenAi;

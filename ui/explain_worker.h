@@ -41,9 +41,9 @@ public Q_SLOTS:
     void rescore(int request, int layer, int neuron, const QByteArray& modes, qulonglong seed);
     /// Reads, scores and stores explanations other tools wrote (format detected from the file).
     void importExplanations(const QString& path);
-    /// Writes a mined layer's neurons from..to in `format` (csv, json, openai, neuronpedia) to
-    /// `path` (a directory for openai).
-    void exportLayer(int layer, int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel,
+    /// Writes a mined layer's `neurons` (empty: all) in `format` (csv, json, openai,
+    /// neuronpedia) to `path` (a directory for openai).
+    void exportLayer(int layer, const QList<int>& neurons, const QString& format, const QString& path, const QString& neuronpediaModel,
                      const QString& neuronpediaSource);
 
 Q_SIGNALS:

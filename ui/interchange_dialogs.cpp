@@ -22,8 +22,8 @@ QString str(const nlohmann::json& row, const char* key) { return QString::fromSt
 
 }  // namespace
 
-LayerExportDialog::LayerExportDialog(int layer, int neurons, const QString& modelName, QWidget* parent)
-    : QDialog(parent), m_layer(layer) {
+LayerExportDialog::LayerExportDialog(int layer, int neurons, const QList<int>& selected, const QString& modelName, QWidget* parent)
+    : QDialog(parent), m_layer(layer), m_selected(selected) {
     setWindowTitle(tr("Export layer %1").arg(layer));
     auto* form = new QFormLayout();
     m_format = new QComboBox(this);
@@ -32,16 +32,30 @@ LayerExportDialog::LayerExportDialog(int layer, int neurons, const QString& mode
     m_format->addItem(tr("OpenAI automated-interpretability: a folder of neurons/ and explanations/"), QStringLiteral("openai"));
     m_format->addItem(tr("Neuronpedia explanation uploads (JSONL)"), QStringLiteral("neuronpedia"));
     form->addRow(tr("&Format"), m_format);
+    m_which = new QComboBox(this);
+    m_which->addItem(tr("The whole layer (%1 neurons)").arg(neurons), QStringLiteral("all"));
+    if (!selected.isEmpty())
+        m_which->addItem(selected.size() == 1 ? tr("Neuron %1/%2 (selected in the browser)").arg(layer).arg(selected.first())
+                                              : tr("The %1 neurons selected in the browser").arg(selected.size()),
+                         QStringLiteral("selected"));
+    m_which->addItem(tr("A range"), QStringLiteral("range"));
     auto* range = new QHBoxLayout();
     m_from = new QSpinBox(this);
     m_to = new QSpinBox(this);
     for (QSpinBox* s : {m_from, m_to}) s->setRange(0, std::max(0, neurons - 1));
     m_to->setValue(std::max(0, neurons - 1));
+    range->addWidget(m_which);
     range->addWidget(m_from);
     range->addWidget(new QLabel(tr("to"), this));
     range->addWidget(m_to);
-    range->addStretch(1);
     form->addRow(tr("&Neurons"), range);
+    const auto rangeChosen = [this] {
+        const bool on = m_which->currentData().toString() == QLatin1String("range");
+        m_from->setEnabled(on);
+        m_to->setEnabled(on);
+    };
+    connect(m_which, &QComboBox::currentIndexChanged, this, rangeChosen);
+    rangeChosen();
     auto* where = new QHBoxLayout();
     m_path = new QLineEdit(this);
     auto* browse = new QPushButton(tr("&Browse..."), this);
@@ -60,7 +74,8 @@ LayerExportDialog::LayerExportDialog(int layer, int neurons, const QString& mode
     layout->addWidget(new QLabel(tr("docs/interchange.md maps every field of the other tools' formats."), this));
     layout->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, [this] {
-        if (!m_path->text().trimmed().isEmpty() && m_from->value() <= m_to->value()) accept();
+        const bool range = m_which->currentData().toString() == QLatin1String("range");
+        if (!m_path->text().trimmed().isEmpty() && (!range || m_from->value() <= m_to->value())) accept();
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(browse, &QPushButton::clicked, this, &LayerExportDialog::browse);
@@ -88,8 +103,14 @@ void LayerExportDialog::browse() {
 
 QString LayerExportDialog::format() const { return m_format->currentData().toString(); }
 QString LayerExportDialog::path() const { return m_path->text().trimmed(); }
-int LayerExportDialog::from() const { return m_from->value(); }
-int LayerExportDialog::to() const { return m_to->value(); }
+QList<int> LayerExportDialog::neurons() const {
+    const QString which = m_which->currentData().toString();
+    if (which == QLatin1String("selected")) return m_selected;
+    QList<int> out;
+    if (which == QLatin1String("range"))
+        for (int n = m_from->value(); n <= m_to->value(); ++n) out << n;
+    return out;
+}
 QString LayerExportDialog::neuronpediaModel() const { return m_npModel->text().trimmed(); }
 QString LayerExportDialog::neuronpediaSource() const { return m_npSource->text().trimmed(); }
 

@@ -12,16 +12,17 @@ class QTableWidget;
 namespace ns {
 
 /// Where and how to export a layer: the format (CSV, NeuronScope JSON, OpenAI's directory
-/// layout, Neuronpedia uploads), the neurons, the file or folder, and Neuronpedia's ids.
+/// layout, Neuronpedia uploads), the neurons (the whole layer, the browser's selection or a
+/// range), the file or folder, and Neuronpedia's ids.
 class LayerExportDialog : public QDialog {
     Q_OBJECT
 public:
-    LayerExportDialog(int layer, int neurons, const QString& modelName, QWidget* parent = nullptr);
+    LayerExportDialog(int layer, int neurons, const QList<int>& selected, const QString& modelName, QWidget* parent = nullptr);
     /// "csv", "json", "openai" or "neuronpedia".
     QString format() const;
     QString path() const;
-    int from() const;
-    int to() const;
+    /// The neurons chosen; empty for the whole layer.
+    QList<int> neurons() const;
     QString neuronpediaModel() const;
     QString neuronpediaSource() const;
 
@@ -29,7 +30,8 @@ private:
     void formatChanged();
     void browse();
     int m_layer;
-    QComboBox* m_format;
+    QList<int> m_selected;
+    QComboBox *m_format, *m_which;
     QSpinBox *m_from, *m_to;
     QLineEdit *m_path, *m_npModel, *m_npSource;
 };

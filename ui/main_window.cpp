@@ -240,9 +240,11 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     });
     file->addAction(tr("Export &layer..."), this, [this] {
         if (m_layer < 0) return fail(tr("Open a layer first."));
-        LayerExportDialog dialog(m_layer, m_model->config().nInner, QDir(m_model->directory()).dirName(), this);
+        const std::vector<int> selected = selectedNeurons();
+        LayerExportDialog dialog(m_layer, m_model->config().nInner, QList<int>(selected.begin(), selected.end()),
+                                 QDir(m_model->directory()).dirName(), this);
         if (dialog.exec() != QDialog::Accepted) return;
-        exportLayer(dialog.from(), dialog.to(), dialog.format(), dialog.path(), dialog.neuronpediaModel(), dialog.neuronpediaSource());
+        exportLayer(dialog.neurons(), dialog.format(), dialog.path(), dialog.neuronpediaModel(), dialog.neuronpediaSource());
     });
     file->addAction(tr("&Import explanations..."), this, [this] {
         // A file of OpenAI NeuronSimulationResults or of Neuronpedia explanations; the format is
@@ -829,12 +831,12 @@ void MainWindow::importExplanations(const QString& path) {
     Q_EMIT startImport(path);
 }
 
-void MainWindow::exportLayer(int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel,
+void MainWindow::exportLayer(const QList<int>& neurons, const QString& format, const QString& path, const QString& neuronpediaModel,
                              const QString& neuronpediaSource) {
     if (m_busy) return fail(tr("Wait for the running job to finish, or cancel it."));
     if (m_layer < 0) return fail(tr("Open a layer first."));
     setBusy(true, tr("Exporting layer %1").arg(m_layer));
-    Q_EMIT startExport(m_layer, from, to, format, path, neuronpediaModel, neuronpediaSource);
+    Q_EMIT startExport(m_layer, neurons, format, path, neuronpediaModel, neuronpediaSource);
 }
 
 }  // namespace ns

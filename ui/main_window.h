@@ -90,8 +90,8 @@ public:
     std::vector<int> selectedNeurons() const;
     /// File > Import explanations: reads, scores and keeps them on the worker, then lists them.
     void importExplanations(const QString& path);
-    /// File > Export layer: the current layer's neurons from..to in a format, on the worker.
-    void exportLayer(int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel = {},
+    /// File > Export layer: the current layer's `neurons` (empty: all) in a format, on the worker.
+    void exportLayer(const QList<int>& neurons, const QString& format, const QString& path, const QString& neuronpediaModel = {},
                      const QString& neuronpediaSource = QStringLiteral("mlp"));
 
 Q_SIGNALS:
@@ -103,8 +103,8 @@ Q_SIGNALS:
     void neuronShown(int layer, int neuron);
     void explanationShown();
     void startImport(const QString& path);
-    void startExport(int layer, int from, int to, const QString& format, const QString& path, const QString& neuronpediaModel,
-                     const QString& neuronpediaSource);
+    void startExport(int layer, const QList<int>& neurons, const QString& format, const QString& path,
+                     const QString& neuronpediaModel, const QString& neuronpediaSource);
     /// After an import: its rows (importScoreToJson) as JSON.
     void explanationsImported(const QByteArray& rows);
     void layerExported(const QString& message);

@@ -16,21 +16,21 @@ int runBatch(const QStringList& args) {
                              "a layer, each with its own --db, joined later by merge. Ctrl-C stops after the current neuron."));
     addSessionOptions(c);
     c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
-    c.addValue(QStringLiteral("neurons"), QStringLiteral("A range of neurons, A-B (inclusive)."), QStringLiteral("A-B"));
+    c.addValue(QStringLiteral("neurons"), QStringLiteral("The neurons: N, A-B (inclusive) or a comma-separated list of them."),
+               QStringLiteral("LIST"));
     c.addFlag(QStringLiteral("all"), QStringLiteral("Every neuron of the layer."));
     c.addValue(QStringLiteral("shard"), QStringLiteral("This machine's share: i/n (0 <= i < n)."), QStringLiteral("i/n"));
     if (int rc = c.parse(args); rc >= 0) return rc;
     if (!c.isSet(QStringLiteral("layer"))) return fail(QStringLiteral("--layer is required"));
     if (c.isSet(QStringLiteral("neurons")) == c.isSet(QStringLiteral("all")))
-        return fail(QStringLiteral("give either --neurons A-B or --all"));
+        return fail(QStringLiteral("give either --neurons (A-B, N or a list) or --all"));
     auto s = openSession(c);
     if (!s) return fail(s.error());
     auto layer = c.intValue(QStringLiteral("layer"), 0, s->model->config().nLayer - 1);
     if (!layer) return fail(layer.error());
     const int N = s->model->config().nInner;
-    auto range = neuronRange(c, N);
-    if (!range) return fail(range.error());
-    const auto [from, to] = *range;
+    auto selection = neuronSelection(c, N);
+    if (!selection) return fail(selection.error());
     int shard = 0, shards = 1;
     if (c.isSet(QStringLiteral("shard"))) {
         const auto m = QRegularExpression(QStringLiteral("^(\\d+)/(\\d+)$")).match(c.value(QStringLiteral("shard")));
@@ -40,8 +40,8 @@ int runBatch(const QStringList& args) {
         shards = m.captured(2).toInt();
     }
     std::vector<int> neurons;
-    for (int n = from; n <= to; ++n)
-        if ((n - from) % shards == shard) neurons.push_back(n);
+    for (size_t i = 0; i < selection->size(); ++i)
+        if (static_cast<int>(i % static_cast<size_t>(shards)) == shard) neurons.push_back((*selection)[i]);
 
     catchInterrupt();
     QElapsedTimer timer;

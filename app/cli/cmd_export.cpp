@@ -21,7 +21,9 @@ int runExport(const QStringList& args) {
     c.addValue(QStringLiteral("corpus"), QStringLiteral("Corpus text file (default: the embedded corpus)."), QStringLiteral("F"));
     c.addValue(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(defaultCachePath()), QStringLiteral("PATH"));
     c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
-    c.addValue(QStringLiteral("neurons"), QStringLiteral("A range A-B (default: every neuron of the layer)."), QStringLiteral("A-B"));
+    c.addValue(QStringLiteral("neurons"), QStringLiteral("One neuron N, a range A-B or a comma-separated list of them (default: every "
+                                                         "neuron of the layer)."),
+               QStringLiteral("LIST"));
     c.addValue(QStringLiteral("format"), QStringLiteral("csv, json, openai or neuronpedia."), QStringLiteral("FORMAT"), QStringLiteral("csv"));
     c.addValue(QStringLiteral("out"), QStringLiteral("File to write (default: stdout); for openai, the directory."), QStringLiteral("F"));
     c.addValue(QStringLiteral("neuronpedia-model"), QStringLiteral("neuronpedia: the model's id there (default: the model directory's name)."),
@@ -38,15 +40,14 @@ int runExport(const QStringList& args) {
     if (!model) return fail(model.error());
     auto layer = c.intValue(QStringLiteral("layer"), 0, (*model)->config().nLayer - 1);
     if (!layer) return fail(layer.error());
-    auto range = neuronRange(c, (*model)->config().nInner);
-    if (!range) return fail(range.error());
+    auto selection = neuronSelection(c, (*model)->config().nInner);
+    if (!selection) return fail(selection.error());
     auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
     if (!db) return fail(db.error());
     ExplainSession session(*model, c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath(), **db);
     LayerExportRequest request;
     request.layer = *layer;
-    request.from = range->first;
-    request.to = range->second;
+    if (c.isSet(QStringLiteral("neurons"))) request.neurons = *selection;
     request.format = *format;
     request.neuronpedia = {c.value(QStringLiteral("neuronpedia-model")), c.value(QStringLiteral("neuronpedia-source"))};
     auto out = exportLayer(session, **db, request, *format == ExportFormat::OpenAi ? c.value(QStringLiteral("out")) : QString());

@@ -9,6 +9,7 @@
 #include <QRegularExpression>
 
 #include <csignal>
+#include <set>
 
 namespace ns::cli {
 
@@ -95,14 +96,24 @@ Expected<ExplainTarget> targetFromOptions(const Command& c) {
     return target;
 }
 
-Expected<std::pair<int, int>> neuronRange(const Command& c, int count) {
-    if (!c.isSet(QStringLiteral("neurons"))) return std::pair<int, int>(0, count - 1);
-    const auto m = QRegularExpression(QStringLiteral("^(\\d+)-(\\d+)$")).match(c.value(QStringLiteral("neurons")));
-    if (!m.hasMatch()) return makeError(QStringLiteral("--neurons expects A-B, for example 0-99"));
-    const int from = m.captured(1).toInt(), to = m.captured(2).toInt();
-    if (from > to || to >= count)
-        return makeError(QStringLiteral("--neurons %1: the layer has neurons 0-%2").arg(c.value(QStringLiteral("neurons"))).arg(count - 1));
-    return std::pair<int, int>(from, to);
+Expected<std::vector<int>> neuronSelection(const Command& c, int count) {
+    std::vector<int> out;
+    if (!c.isSet(QStringLiteral("neurons"))) {
+        for (int n = 0; n < count; ++n) out.push_back(n);
+        return out;
+    }
+    const QString value = c.value(QStringLiteral("neurons"));
+    static const QRegularExpression item(QStringLiteral("^(\\d+)(?:-(\\d+))?$"));
+    std::set<int> chosen;
+    for (const QString& part : value.split(QLatin1Char(','))) {
+        const auto m = item.match(part.trimmed());
+        if (!m.hasMatch()) return makeError(QStringLiteral("--neurons expects N, A-B or a list of them, for example 0-99 or 3,17,40-45"));
+        const int from = m.captured(1).toInt(), to = m.captured(2).isEmpty() ? from : m.captured(2).toInt();
+        if (from > to || to >= count)
+            return makeError(QStringLiteral("--neurons %1: the layer has neurons 0-%2").arg(value).arg(count - 1));
+        for (int n = from; n <= to; ++n) chosen.insert(n);
+    }
+    return std::vector<int>(chosen.begin(), chosen.end());
 }
 
 }  // namespace ns::cli

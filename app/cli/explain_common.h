@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace ns {
 class Backend;
@@ -36,8 +37,9 @@ Expected<Session> openSession(const Command& c);
 void addTargetOptions(Command& c);
 Expected<ExplainTarget> targetFromOptions(const Command& c);
 
-/// --neurons A-B checked against a layer of `count` neurons; the whole layer when not given.
-Expected<std::pair<int, int>> neuronRange(const Command& c, int count);
+/// --neurons (N, A-B, or a comma-separated list of them) checked against a layer of `count`
+/// neurons, in ascending order without repeats; the whole layer when not given.
+Expected<std::vector<int>> neuronSelection(const Command& c, int count);
 
 /// Mining progress on stderr, about once a second; stops on Ctrl-C.
 ExplainSession::MiningProgressFn miningProgress();

@@ -11,6 +11,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 
 namespace ns {
 namespace {
@@ -52,9 +53,10 @@ Expected<QByteArray> exportLayer(ExplainSession& session, CacheDb& db, const Lay
     if (r.format == ExportFormat::OpenAi && directory.isEmpty()) return makeError(QStringLiteral("the OpenAI layout is a directory: name one"));
     auto summaries = db.neuronSummaries((*found)->id);
     if (!summaries) return Error{summaries.error()};
+    const std::set<int> wanted(r.neurons.begin(), r.neurons.end());
     std::vector<NeuronSummary> neurons;
     for (const NeuronSummary& n : *summaries)
-        if (n.neuron >= r.from && n.neuron <= r.to) neurons.push_back(n);
+        if (wanted.empty() || wanted.count(n.neuron)) neurons.push_back(n);
     auto explained = db.explainedNeurons(modelHash, *corpus, r.layer);
     if (!explained) return Error{explained.error()};
     std::map<int, CacheDb::ExplainedNeuron> status;

@@ -6,8 +6,8 @@
 #include <QByteArray>
 #include <QString>
 
-#include <climits>
 #include <functional>
+#include <vector>
 
 namespace ns {
 
@@ -25,7 +25,7 @@ Expected<ExportFormat> exportFormatNamed(const QString& name);
 
 struct LayerExportRequest {
     int layer = 0;
-    int from = 0, to = INT_MAX;  ///< the neurons, inclusive
+    std::vector<int> neurons;    ///< which (a neuron, a selection); empty: the whole layer
     ExportFormat format = ExportFormat::Csv;
     NeuronpediaIds neuronpedia;  ///< empty model id: the model directory's name
 };
