@@ -31,6 +31,8 @@ LayerExportDialog::LayerExportDialog(int layer, int neurons, const QList<int>& s
     m_format->addItem(tr("NeuronScope JSON: everything the cache has"), QStringLiteral("json"));
     m_format->addItem(tr("OpenAI automated-interpretability: a folder of neurons/ and explanations/"), QStringLiteral("openai"));
     m_format->addItem(tr("Neuronpedia explanation uploads (JSONL)"), QStringLiteral("neuronpedia"));
+    m_format->setToolTip(tr("How each field maps onto the other tools' formats: /usr/share/doc/neuronscope/interchange.md "
+                            "(docs/interchange.md in the sources)"));
     form->addRow(tr("&Format"), m_format);
     m_which = new QComboBox(this);
     m_which->addItem(tr("The whole layer (%1 neurons)").arg(neurons), QStringLiteral("all"));
@@ -48,7 +50,9 @@ LayerExportDialog::LayerExportDialog(int layer, int neurons, const QList<int>& s
     range->addWidget(m_from);
     range->addWidget(new QLabel(tr("to"), this));
     range->addWidget(m_to);
-    form->addRow(tr("&Neurons"), range);
+    auto* neuronsLabel = new QLabel(tr("&Neurons"), this);
+    neuronsLabel->setBuddy(m_which);
+    form->addRow(neuronsLabel, range);
     const auto rangeChosen = [this] {
         const bool on = m_which->currentData().toString() == QLatin1String("range");
         m_from->setEnabled(on);
@@ -61,7 +65,9 @@ LayerExportDialog::LayerExportDialog(int layer, int neurons, const QList<int>& s
     auto* browse = new QPushButton(tr("&Browse..."), this);
     where->addWidget(m_path, 1);
     where->addWidget(browse);
-    form->addRow(tr("&Save to"), where);
+    auto* whereLabel = new QLabel(tr("&Save to"), this);
+    whereLabel->setBuddy(m_path);
+    form->addRow(whereLabel, where);
     m_npModel = new QLineEdit(modelName, this);
     m_npModel->setToolTip(tr("The model's id on Neuronpedia"));
     m_npSource = new QLineEdit(QStringLiteral("mlp"), this);
@@ -71,7 +77,6 @@ LayerExportDialog::LayerExportDialog(int layer, int neurons, const QList<int>& s
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
-    layout->addWidget(new QLabel(tr("docs/interchange.md maps every field of the other tools' formats."), this));
     layout->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, [this] {
         const bool range = m_which->currentData().toString() == QLatin1String("range");
