@@ -128,11 +128,7 @@ int ExplanationPanel::selectedMode() const {
 }
 
 std::vector<Review> ExplanationPanel::latest() const {
-    const size_t modes = m_result.is_object() ? m_result.value("modes", nlohmann::json::array()).size() : 0;
-    std::vector<Review> out(modes);
-    for (const Review& r : m_reviews)
-        if (r.mode >= 0 && static_cast<size_t>(r.mode) < modes) out[static_cast<size_t>(r.mode)] = r;
-    return out;
+    return latestDecisions(m_result.is_object() ? m_result.value("modes", nlohmann::json::array()).size() : 0, m_reviews);
 }
 
 void ExplanationPanel::refresh() {

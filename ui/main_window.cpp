@@ -15,6 +15,7 @@
 #include "agents/pattern.h"
 #include "agents/token_table.h"
 #include "model/language_model.h"
+#include "interchange/decided_explanation.h"
 #include "store/cache_db.h"
 
 #include "plot.h"
@@ -657,9 +658,7 @@ Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>
         nr.record = std::move(*record);
         auto reviews = m_db->reviews(m_model->fingerprint(), m_corpusHash, m_layer, n);
         if (!reviews) return Error{reviews.error()};
-        nr.decided.resize(nr.result.value("modes", nlohmann::json::array()).size());
-        for (const Review& r : *reviews)
-            if (r.mode >= 0 && static_cast<size_t>(r.mode) < nr.decided.size()) nr.decided[static_cast<size_t>(r.mode)] = r;
+        nr.decided = latestDecisions(nr.result.value("modes", nlohmann::json::array()).size(), *reviews);
         auto imported = m_db->importedExplanations(m_model->fingerprint(), m_corpusHash, m_layer, n);
         if (!imported) return Error{imported.error()};
         nr.imported = std::move(*imported);

@@ -8,6 +8,7 @@
 #include "agents/explain_session.h"
 #include "agents/token_table.h"
 #include "model/language_model.h"
+#include "interchange/decided_explanation.h"
 #include "store/cache_db.h"
 #include "util/resource_paths.h"
 
@@ -48,9 +49,7 @@ int runReport(const QStringList& args) {
         if (!hash) return fail(hash.error());
         auto reviews = (*db)->reviews((*model)->fingerprint(), *hash, target->layer, target->neuron);
         if (!reviews) return fail(reviews.error());
-        nr.decided.resize(nr.result.at("modes").size());
-        for (const Review& r : *reviews)
-            if (r.mode >= 0 && static_cast<size_t>(r.mode) < nr.decided.size()) nr.decided[static_cast<size_t>(r.mode)] = r;
+        nr.decided = latestDecisions(nr.result.value("modes", nlohmann::json::array()).size(), *reviews);
         auto imported = (*db)->importedExplanations((*model)->fingerprint(), *hash, target->layer, target->neuron);
         if (!imported) return fail(imported.error());
         nr.imported = std::move(*imported);

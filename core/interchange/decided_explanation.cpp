@@ -1,17 +1,20 @@
 #include "interchange/decided_explanation.h"
 
-#include <map>
-
 namespace ns {
 
+std::vector<Review> latestDecisions(size_t modes, const std::vector<Review>& reviews) {
+    std::vector<Review> out(modes);
+    for (const Review& r : reviews)
+        if (r.mode >= 0 && static_cast<size_t>(r.mode) < modes) out[static_cast<size_t>(r.mode)] = r;
+    return out;
+}
+
 Expected<std::vector<DecidedMode>> decidedModes(const nlohmann::json& result, const std::vector<Review>& reviews) {
-    std::map<int, const Review*> latest;  // reviews come oldest first
-    for (const Review& r : reviews) latest[r.mode] = &r;
     std::vector<DecidedMode> out;
     const auto& modes = result.value("modes", nlohmann::json::array());
+    const std::vector<Review> latest = latestDecisions(modes.size(), reviews);
     for (size_t m = 0; m < modes.size(); ++m) {
-        const auto found = latest.find(static_cast<int>(m));
-        const Review* decision = found == latest.end() ? nullptr : found->second;
+        const Review* decision = latest[m].status.isEmpty() ? nullptr : &latest[m];
         if (decision && decision->status == QLatin1String("rejected")) continue;
         DecidedMode d;
         d.mode = static_cast<int>(m);
