@@ -1,5 +1,6 @@
 #include "model/language_model.h"
 
+#include "model/compute_pool.h"
 #include "model/gpt2_net.h"
 #include "model/safetensors.h"
 #include "text/utf8.h"
@@ -9,15 +10,29 @@
 #include <QFile>
 #include <QThread>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <atomic>
 #include <mutex>
 #include <regex>
 
 namespace ns {
 
+namespace {
+std::atomic<int> g_computeThreads{0};  // 0: not chosen yet
+}  // namespace
+
 void setComputeThreads(int threads) {
-    torch::set_num_threads(threads > 0 ? threads : std::max(1, QThread::idealThreadCount()));
+    const int n = threads > 0 ? threads : std::max(1, QThread::idealThreadCount());
+    g_computeThreads = n;
+    torch::set_num_threads(n);  // for the trainer, whose kernels use torch's own threads
 }
-int computeThreads() { return torch::get_num_threads(); }
+int computeThreads() {
+    const int n = g_computeThreads.load();
+    return n > 0 ? n : torch::get_num_threads();
+}
 
 struct LanguageModel::Impl {
     QString dir;
@@ -106,6 +121,14 @@ QString hashFiles(const QStringList& paths) {
 Expected<std::shared_ptr<LanguageModel>> LanguageModel::load(const QString& dirPath) {
     static std::once_flag threadsOnce;
     std::call_once(threadsOnce, [] {
+#ifdef __GLIBC__
+        // Keep freed buffers up to 256 MB in the heap for the next forward pass. By default glibc
+        // maps anything over 32 MB afresh (a batch's logits: 64 MB for 32 x 64 tokens) and hands
+        // it back on free, so every pass faulted its pages in again: a third of its time.
+        // The miner still returns free pages to the system every few batches (malloc_trim).
+        mallopt(M_MMAP_THRESHOLD, 256 << 20);
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
         // Torch starts with one thread; use every core unless OMP_NUM_THREADS says otherwise.
         if (qEnvironmentVariableIsEmpty("OMP_NUM_THREADS")) setComputeThreads();
     });
@@ -149,6 +172,12 @@ Expected<ForwardResult> LanguageModel::forward(const std::vector<std::vector<int
     return run(batch, taps, logits, false);
 }
 
+namespace {
+
+int64_t tapWidth(const Tap& tap, const ModelConfig& c) { return tap.kind == Tap::Kind::ResidPre ? c.nEmbd : c.nInner; }
+
+}  // namespace
+
 Expected<ForwardResult> LanguageModel::run(const std::vector<std::vector<int>>& batch, const std::vector<Tap>& taps,
                                            bool logits, bool neuronMajor) const {
     const auto& c = d->config;
@@ -157,10 +186,12 @@ Expected<ForwardResult> LanguageModel::run(const std::vector<std::vector<int>>& 
     if (T > static_cast<size_t>(c.nPositions))
         return makeError(QStringLiteral("a sequence of %1 tokens is longer than the model's context (%2)").arg(T).arg(c.nPositions));
     int lastLayer = -1;
+    std::vector<Tap> wanted;
     for (const Tap& t : taps) {
         if (t.layer < 0 || t.layer >= c.nLayer)
             return makeError(QStringLiteral("layer %1 is out of range: the model has layers 0..%2").arg(t.layer).arg(c.nLayer - 1));
         lastLayer = std::max(lastLayer, t.layer);
+        if (std::find(wanted.begin(), wanted.end(), t) == wanted.end()) wanted.push_back(t);
     }
     if (logits) lastLayer = -1;
     std::vector<int64_t> flat;
@@ -173,31 +204,44 @@ Expected<ForwardResult> LanguageModel::run(const std::vector<std::vector<int>>& 
             flat.push_back(id);
         }
     }
-    try {
-        torch::NoGradGuard noGrad;
-        const auto ids = torch::from_blob(flat.data(), {static_cast<int64_t>(batch.size()), static_cast<int64_t>(T)}, torch::kLong);
-        std::map<Tap, torch::Tensor> out;
-        ForwardResult r;
-        torch::Tensor logitsOut;
-        if (logits) {  // the logits are written straight into the result's buffer
-            const int64_t B = static_cast<int64_t>(batch.size()), TT = static_cast<int64_t>(T);
-            r.logits.shape = {B, TT, c.vocabSize};
-            r.logits.values.resize(static_cast<size_t>(B * TT * c.vocabSize));
-            logitsOut = torch::from_blob(r.logits.values.data(), {B, TT, c.vocabSize}, torch::kFloat);
-        }
-        d->net->forward(ids, taps, &out, lastLayer, &r.layersRun, logitsOut);
-        auto toData = [](const torch::Tensor& t) {
-            TensorData td;
-            td.shape = t.sizes().vec();
-            const auto dense = t.contiguous();
-            td.values.assign(dense.data_ptr<float>(), dense.data_ptr<float>() + dense.numel());
-            return td;
-        };
-        for (const auto& [tap, t] : out) r.taps[tap] = toData(neuronMajor ? t.permute({2, 0, 1}) : t);
-        return r;
-    } catch (const c10::Error& e) {
-        return makeError(QStringLiteral("forward pass failed: %1").arg(QString::fromUtf8(e.what_without_backtrace())));
+    // Every output is allocated once, whole; each chunk of rows writes its own part of it.
+    const int64_t B = static_cast<int64_t>(batch.size()), TT = static_cast<int64_t>(T);
+    ForwardResult r;
+    for (const Tap& tap : wanted) {
+        TensorData& td = r.taps[tap];
+        const int64_t X = tapWidth(tap, c);
+        td.shape = neuronMajor ? std::vector<int64_t>{X, B, TT} : std::vector<int64_t>{B, TT, X};
+        td.values.resize(static_cast<size_t>(B * TT * X));
     }
+    if (logits) {
+        r.logits.shape = {B, TT, c.vocabSize};
+        r.logits.values.resize(static_cast<size_t>(B * TT * c.vocabSize));
+    }
+    const int64_t rows = kForwardChunkRows;
+    std::atomic<int> layersRun{0};
+    const QString error = runOnSingleCoreThreads((B + rows - 1) / rows, computeThreads(), [&](int64_t chunk) {
+        const int64_t b0 = chunk * rows, n = std::min(rows, B - b0);
+        const auto ids = torch::from_blob(flat.data() + b0 * TT, {n, TT}, torch::kLong);
+        torch::Tensor logitsOut;
+        if (logits)  // the logits are written straight into the result's buffer
+            logitsOut = torch::from_blob(r.logits.values.data() + b0 * TT * c.vocabSize, {n, TT, c.vocabSize}, torch::kFloat);
+        std::map<Tap, torch::Tensor> out;
+        int run = 0;
+        d->net->forward(ids, wanted, &out, lastLayer, &run, logitsOut);
+        layersRun = run;
+        for (const auto& [tap, t] : out) {
+            TensorData& td = r.taps.at(tap);
+            const int64_t X = td.values.size() / static_cast<size_t>(B * TT);
+            if (!neuronMajor) {  // rows b0..b0+n of [B, T, X]
+                torch::from_blob(td.values.data() + b0 * TT * X, {n, TT, X}, torch::kFloat).copy_(t);
+            } else {  // [X, B, T]: this chunk's rows are a [X, n, T] slice of every neuron's block
+                torch::from_blob(td.values.data() + b0 * TT, {X, n, TT}, {B * TT, TT, 1}, torch::kFloat).copy_(t.permute({2, 0, 1}));
+            }
+        }
+    });
+    if (!error.isEmpty()) return makeError(QStringLiteral("forward pass failed: %1").arg(error));
+    r.layersRun = layersRun;
+    return r;
 }
 
 Expected<TensorData> LanguageModel::mlpActivations(const std::vector<std::vector<int>>& batch, int layer) const {
@@ -215,40 +259,39 @@ Expected<TensorData> LanguageModel::mlpActivationsByNeuron(const std::vector<std
 Expected<std::vector<float>> LanguageModel::outputLogits(int layer, int neuron) const {
     if (layer < 0 || layer >= d->config.nLayer || neuron < 0 || neuron >= d->config.nInner)
         return makeError(QStringLiteral("neuron %1/%2 is not in the model").arg(layer).arg(neuron));
-    try {
-        torch::NoGradGuard guard;
+    std::vector<float> out;
+    const QString error = runOnSingleCoreThreads(1, 1, [&](int64_t) {
         const torch::Tensor logits = torch::mv(d->net->unembedding(), d->net->outputWeights(layer, neuron)).contiguous();
-        return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
-    } catch (const c10::Error& e) {
-        return makeError(QStringLiteral("output weights of %1/%2: %3").arg(layer).arg(neuron).arg(QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0)));
-    }
+        out.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    });
+    if (!error.isEmpty()) return makeError(QStringLiteral("output weights of %1/%2: %3").arg(layer).arg(neuron).arg(error));
+    return out;
 }
 
 Expected<LanguageModel::Loss> LanguageModel::loss(const std::vector<int>& ids) const {
-    Loss total;
     if (ids.size() < 2) return makeError(QStringLiteral("need at least two tokens to measure a loss"));
-    const size_t window = static_cast<size_t>(d->config.nPositions) + 1;
+    for (int id : ids)
+        if (id < 0 || id >= d->config.vocabSize) return makeError(QStringLiteral("token id %1 is out of range").arg(id));
+    // Windows of n_positions + 1 tokens that overlap by one, each predicting its last n_positions.
+    const size_t step = static_cast<size_t>(d->config.nPositions);
+    std::vector<size_t> starts;
+    for (size_t start = 0; start + 1 < ids.size(); start += step) starts.push_back(start);
+    std::vector<double> sums(starts.size(), 0.0);
+    const QString error = runOnSingleCoreThreads(static_cast<int64_t>(starts.size()), computeThreads(), [&](int64_t w) {
+        const size_t start = starts[static_cast<size_t>(w)], end = std::min(ids.size(), start + step + 1);
+        std::vector<int64_t> window(ids.begin() + start, ids.begin() + end);
+        const int64_t n = static_cast<int64_t>(window.size());
+        auto t = torch::from_blob(window.data(), {1, n}, torch::kLong);
+        auto logits = d->net->forward(t.slice(1, 0, n - 1), {}, nullptr);
+        sums[static_cast<size_t>(w)] = torch::nn::functional::cross_entropy(
+            logits.view({n - 1, -1}), t.slice(1, 1, n).reshape({-1}),
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    });
+    if (!error.isEmpty()) return makeError(QStringLiteral("loss computation failed: %1").arg(error));
+    Loss total;
+    total.tokens = static_cast<int64_t>(ids.size()) - 1;
     double sum = 0;
-    try {
-        torch::NoGradGuard noGrad;
-        for (size_t start = 0; start + 1 < ids.size(); start += window - 1) {
-            const size_t end = std::min(ids.size(), start + window);
-            std::vector<int64_t> chunk(ids.begin() + start, ids.begin() + end);
-            for (int64_t id : chunk)
-                if (id < 0 || id >= d->config.vocabSize)
-                    return makeError(QStringLiteral("token id %1 is out of range").arg(id));
-            const int64_t n = static_cast<int64_t>(chunk.size());
-            auto t = torch::from_blob(chunk.data(), {1, n}, torch::kLong);
-            auto logits = d->net->forward(t.slice(1, 0, n - 1), {}, nullptr);
-            auto l = torch::nn::functional::cross_entropy(
-                logits.view({n - 1, -1}), t.slice(1, 1, n).reshape({-1}),
-                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-            sum += l.item<double>();
-            total.tokens += n - 1;
-        }
-    } catch (const c10::Error& e) {
-        return makeError(QStringLiteral("loss computation failed: %1").arg(QString::fromUtf8(e.what_without_backtrace())));
-    }
+    for (double s : sums) sum += s;  // in window order, so the figure does not depend on the threads
     total.meanNats = sum / static_cast<double>(total.tokens);
     return total;
 }

@@ -13,10 +13,28 @@
 
 namespace ns {
 
+/// Leaves values uninitialised on resize: the forward pass writes every value it returns, and
+/// zeroing them first (60 MB of logits for a batch of 32 x 64) would cost a pass over memory.
+template <class T>
+struct UninitialisedAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind { using other = UninitialisedAllocator<U>; };
+    template <class U>
+    void construct(U* p) noexcept { ::new (static_cast<void*>(p)) U; }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) { ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...); }
+};
+
+/// A batch is computed in chunks of this many rows, each on one core with single-threaded
+/// kernels, the chunks spread over the compute threads. A row's values depend only on its
+/// chunk's shape and rows, never on the number of threads: callers that must give the same bits
+/// for any batch size (the miner) send whole chunks of one fixed shape.
+inline constexpr int kForwardChunkRows = 8;
+
 /// A dense float tensor handed across the torch-free API, row-major.
 struct TensorData {
     std::vector<int64_t> shape;
-    std::vector<float> values;
+    std::vector<float, UninitialisedAllocator<float>> values;
     float at(int64_t i, int64_t j, int64_t k) const {
         return values[static_cast<size_t>((i * shape[1] + j) * shape[2] + k)];
     }
@@ -28,7 +46,7 @@ struct ForwardResult {
     int layersRun = 0;  ///< blocks computed: the pass stops at the highest layer needed
 };
 
-/// Sets torch's intra-op threads (0 = number of cores). Torch starts with one thread.
+/// Sets the threads the engine computes on (0 = number of cores). Torch starts with one thread.
 void setComputeThreads(int threads = 0);
 int computeThreads();
 
