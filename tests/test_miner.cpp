@@ -97,15 +97,29 @@ private Q_SLOTS:
         MineOptions a = options(), b = options();
         b.batchSize = 3;
         auto ra = mineLayer(*m_model, m_corpus, a);
+        const int threads = computeThreads();
+        setComputeThreads(threads == 1 ? 2 : 1);
         auto rb = mineLayer(*m_model, m_corpus, b);
+        setComputeThreads(threads);
         QVERIFY(ra.ok() && rb.ok());
-        for (int n : {0, 17, 63}) {
+        for (int n = 0; n < 64; ++n) {
             const auto& x = ra->neurons[n];
             const auto& y = rb->neurons[n];
             QCOMPARE(x.top.size(), y.top.size());
-            for (size_t i = 0; i < x.top.size(); ++i) QCOMPARE(x.top[i].window->id, y.top[i].window->id);
+            for (size_t i = 0; i < x.top.size(); ++i) {
+                QCOMPARE(x.top[i].window->id, y.top[i].window->id);
+                QCOMPARE(x.top[i].activations, y.top[i].activations);
+            }
+            QCOMPARE(x.random.size(), y.random.size());
             for (size_t i = 0; i < x.random.size(); ++i) QCOMPARE(x.random[i].window->id, y.random[i].window->id);
             QCOMPARE(x.quantiles.size(), y.quantiles.size());
+            for (size_t q = 0; q < x.quantiles.size(); ++q) {
+                QCOMPARE(x.quantiles[q].population, y.quantiles[q].population);
+                QCOMPARE(x.quantiles[q].exemplars.size(), y.quantiles[q].exemplars.size());
+                for (size_t i = 0; i < x.quantiles[q].exemplars.size(); ++i)
+                    QCOMPARE(x.quantiles[q].exemplars[i].window->id, y.quantiles[q].exemplars[i].window->id);
+            }
+            QCOMPARE(x.histogram.counts, y.histogram.counts);
         }
         MineOptions c = options();
         c.seed = 7;

@@ -22,6 +22,12 @@ void addMiningOptions(Command& c) {
     c.addValue(QStringLiteral("db"), QStringLiteral("Cache file (default: %1).").arg(defaultCachePath()), QStringLiteral("PATH"));
     c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
     c.addFlag(QStringLiteral("recompute"), QStringLiteral("Mine again even when the layer is cached."));
+    c.addValue(QStringLiteral("batch"), QStringLiteral("Windows per mining step (default 32). The records are the same for any value: "
+                                                       "the forward pass always runs batches of one fixed shape."),
+               QStringLiteral("N"), QStringLiteral("32"));
+    c.addValue(QStringLiteral("threads"), QStringLiteral("Compute threads (default: every core, or OMP_NUM_THREADS). "
+                                                         "The records are the same for any value."),
+               QStringLiteral("N"));
 }
 
 struct MiningContext {
@@ -39,8 +45,16 @@ Expected<MiningContext> mine(const Command& c, int topK) {
     if (!layer) return Error{layer.error()};
     auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
     if (!db) return Error{db.error()};
+    auto batch = c.intValue(QStringLiteral("batch"), 1, 4096);
+    if (!batch) return Error{batch.error()};
+    if (c.isSet(QStringLiteral("threads"))) {
+        auto threads = c.intValue(QStringLiteral("threads"), 1, 1024);
+        if (!threads) return Error{threads.error()};
+        setComputeThreads(*threads);
+    }
     MineOptions o;
     o.layer = *layer;
+    o.batchSize = *batch;
     o.topK = topK;
     o.windowTokens = std::min(o.windowTokens, (*model)->config().nPositions);
     const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();

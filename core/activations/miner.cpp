@@ -75,26 +75,27 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
     QElapsedTimer timer;
     timer.start();
 
+    // Windows wait here until a step is full. A step is whole chunks of kForwardChunkRows
+    // windows, so every window lands in the same chunk, at the same row, whatever batchSize says;
+    // at least one chunk per compute thread keeps every core busy.
     std::vector<std::shared_ptr<const TokenWindow>> pending;
+    const size_t R = static_cast<size_t>(kForwardChunkRows);
+    const size_t stepWindows = std::max((static_cast<size_t>(o.batchSize) + R - 1) / R, static_cast<size_t>(computeThreads())) * R;
+    const size_t T = static_cast<size_t>(o.windowTokens);
 
     int64_t batches = 0;
     auto runBatch = [&]() -> Expected<void> {
         if (pending.empty()) return {};
-        size_t T = 0;
-        for (const auto& w : pending) T = std::max(T, w->tokens.size());
-        // Right padding is harmless: causal attention keeps it out of earlier positions.
-        std::vector<std::vector<int>> batch;
-        for (const auto& w : pending) {
-            auto row = w->tokens;
-            row.resize(T, 0);
-            batch.push_back(std::move(row));
-        }
-        auto acts = activationsOf(batch);  // [N, B, T]
+        const size_t B = pending.size(), rows = (B + R - 1) / R * R;
+        // Every row padded to the window length and missing rows filled, so that each chunk has
+        // one shape. Right padding is harmless: causal attention keeps it out of earlier positions.
+        std::vector<std::vector<int>> batch(rows, std::vector<int>(T, 0));
+        for (size_t b = 0; b < B; ++b) std::copy(pending[b]->tokens.begin(), pending[b]->tokens.end(), batch[b].begin());
+        auto acts = activationsOf(batch);  // [N, rows, T]
         if (!acts) return Error{acts.error()};
-        if (acts->values.size() != static_cast<size_t>(N) * pending.size() * T)
+        if (acts->values.size() != static_cast<size_t>(N) * rows * T)
             return makeError(QStringLiteral("the activation source returned a wrong number of values"));
-        const size_t B = pending.size();
-        auto actsOf = [&](int n, size_t b) { return acts->values.data() + (static_cast<size_t>(n) * B + b) * T; };
+        auto actsOf = [&](int n, size_t b) { return acts->values.data() + (static_cast<size_t>(n) * rows + b) * T; };
         std::vector<uint64_t> windowKeys(B);
         for (size_t b = 0; b < B; ++b) {
             out.tokens += static_cast<int64_t>(pending[b]->tokens.size());
@@ -122,7 +123,7 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
                 for (int t = 0; t < len; ++t) slot.acts[static_cast<size_t>(n) * len + t] = floatToHalf(actsOf(n, b)[t]);
             random.add(randomKey, std::move(slot));
         }
-        out.windows += static_cast<int64_t>(pending.size());
+        out.windows += static_cast<int64_t>(B);
         pending.clear();
 #ifdef __GLIBC__
         // The forward pass frees megabyte buffers that small long-lived samples then split;
@@ -143,7 +144,7 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
                    [&](std::shared_ptr<TokenWindow> w) {
                        if (failed) return;
                        pending.push_back(std::move(w));
-                       if (static_cast<int>(pending.size()) == o.batchSize)
+                       if (pending.size() == stepWindows)
                            if (auto r = runBatch(); !r) failed = true, error = Error{r.error()};
                    });
         if (failed) return error;

@@ -18,7 +18,8 @@ struct MineOptions {
     int layer = 0;
     int windowTokens = 64;   ///< exemplar length; documents are cut into windows of this size
                              ///< (a short document is one window; a tail under 8 tokens is left out)
-    int batchSize = 32;      ///< windows per forward pass
+    int batchSize = 32;      ///< windows gathered per forward call, rounded up to whole chunks of
+                             ///< kForwardChunkRows; it never changes the records (see mineNeurons)
     int topK = 40;
     int quantileBins = 5;    ///< bins of the window maxima over (0, max]
     int perBin = 8;          ///< windows sampled per bin
@@ -57,9 +58,11 @@ Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corp
 /// Activations of N neurons for a batch of equally long rows, neuron-major: [N, B, T].
 using BatchActivations = std::function<Expected<TensorData>(const std::vector<std::vector<int>>&)>;
 
-/// The same single pass for any neurons: `activationsOf` answers each batch (a synthetic
-/// neuron evaluates its rules; a model runs a forward pass). Records are numbered 0..N-1 and
-/// carry `options.layer`.
+/// The same single pass for any neurons. Every window is computed in a chunk of kForwardChunkRows
+/// windows of windowTokens tokens (short windows and the last chunk padded), the chunks fixed by
+/// window order: the batch size and the number of threads change no bit of a record.
+/// `activationsOf` answers each batch (a synthetic neuron evaluates its rules; a model runs a
+/// forward pass). Records are numbered 0..N-1 and carry `options.layer`.
 Expected<LayerRecords> mineNeurons(const BpeTokenizer& tokenizer, const QString& corpusPath, const MineOptions& options,
                                    int neuronCount, const BatchActivations& activationsOf,
                                    const std::function<bool(const MiningProgress&)>& progress = {});

@@ -12,7 +12,9 @@ namespace {
 constexpr double kHistLow = -0.25;  // below GELU's minimum (about -0.17); lower values land in bin 0
 constexpr int kFinePerCoarse = 4;
 
-bool topLess(const StoredExemplar& a, const StoredExemplar& b) {  // "a ranks below b"
+// "a ranks below b": on the maximum the record stores, ties broken by window id, so equal maxima
+// (the same text seen twice) rank the same way on every machine.
+bool topLess(const StoredExemplar& a, const StoredExemplar& b) {
     return a.max != b.max ? a.max < b.max : a.window->id > b.window->id;
 }
 // std heap functions keep the largest first; we want the weakest exemplar at the front.
