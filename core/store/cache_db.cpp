@@ -16,6 +16,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <thread>
 
 namespace ns {
 namespace {
@@ -166,6 +167,18 @@ Error CacheDb::rollBack(const QSqlQuery& failed) {
 
 Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& records, const QString& modelDir,
                                       const QString& corpusPath) {
+    // Compressing a layer's records takes seconds: do it on every core, before the write lock.
+    std::vector<QByteArray> blobs(records.neurons.size());
+    {
+        std::atomic<size_t> next{0};
+        auto encode = [&] {
+            for (size_t i; (i = next++) < blobs.size();) blobs[i] = encodeRecord(records.neurons[i]);
+        };
+        std::vector<std::thread> workers;
+        for (int t = 1; t < std::max(1, QThread::idealThreadCount()); ++t) workers.emplace_back(encode);
+        encode();
+        for (auto& w : workers) w.join();
+    }
     QSqlDatabase sql = QSqlDatabase::database(m_connection);
     auto fail = [&](const QSqlQuery& q) { return rollBack(q); };
     if (!sql.transaction()) return makeError(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, sql.lastError().text()));
@@ -185,14 +198,15 @@ Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& r
     const int64_t layerId = q.lastInsertId().toLongLong();
     q.prepare(QStringLiteral("INSERT INTO neuron_records (layer_id, neuron, max_activation, mean, std, firing_rate, record)"
                              " VALUES (?,?,?,?,?,?,?)"));
-    for (const NeuronRecord& r : records.neurons) {
+    for (size_t i = 0; i < records.neurons.size(); ++i) {
+        const NeuronRecord& r = records.neurons[i];
         q.addBindValue(qint64(layerId));
         q.addBindValue(r.neuron);
         q.addBindValue(r.stats.max);
         q.addBindValue(r.stats.mean);
         q.addBindValue(r.stats.std);
         q.addBindValue(r.stats.firingRate);
-        q.addBindValue(encodeRecord(r));
+        q.addBindValue(blobs[i]);
         if (!q.exec()) return fail(q);
     }
     if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, sql.lastError().text()));

@@ -70,7 +70,7 @@ QByteArray encodeRecord(const NeuronRecord& r) {
         writeExemplars(s, q.exemplars);
     }
     writeExemplars(s, r.random);
-    return qCompress(raw, 6);
+    return qCompress(raw, 1);  // level 6 took four times as long for a file 12% smaller
 }
 
 Expected<NeuronRecord> decodeRecord(const QByteArray& blob) {
