@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption layerOpt(QStringLiteral("layer"), QStringLiteral("Layer to mine (default: the last)."), QStringLiteral("L"), QStringLiteral("-1"));
     const QCommandLineOption childOpt(QStringLiteral("mine-child"), QStringLiteral("Internal: mine F and report peak RSS."), QStringLiteral("F"));
     const QCommandLineOption plainOpt(QStringLiteral("plain"), QStringLiteral("Internal: with --mine-child, forward passes only."));
-    parser.addOptions({modelOpt, corpusOpt, layerOpt, childOpt, plainOpt});
+    const QCommandLineOption forwardOnlyOpt(QStringLiteral("forward-only"), QStringLiteral("Only the forward figures (C++ and Python)."));
+    parser.addOptions({modelOpt, corpusOpt, layerOpt, childOpt, plainOpt, forwardOnlyOpt});
     parser.process(app);
     setComputeThreads();
 
@@ -109,6 +110,13 @@ int main(int argc, char** argv) {
         std::cerr << "python benchmark failed: " << py.readAllStandardError().toStdString() << std::endl;
     }
 
+    const nlohmann::json forwardFigures{{"batch", B}, {"seq", T}, {"cpp_tokens_per_second", cppTps}, {"python_tokens_per_second", pyTps},
+                                        {"cpp_over_python", pyTps > 0 ? cppTps / pyTps : 0.0}};
+    if (parser.isSet(forwardOnlyOpt)) {
+        std::cout << nlohmann::json{{"threads", computeThreads()}, {"forward", forwardFigures}}.dump(2) << std::endl;
+        return 0;
+    }
+
     // 2. Mining against plain forward passes, and 3. peak RSS on 1x and 4x the corpus.
     const QString corpus = parser.value(corpusOpt);
     QTemporaryDir tmp;
@@ -131,8 +139,7 @@ int main(int argc, char** argv) {
         {"model", m.directory().toStdString()},
         {"config", {{"n_layer", m.config().nLayer}, {"n_embd", m.config().nEmbd}, {"d_mlp", m.config().nInner}, {"vocab", m.config().vocabSize}}},
         {"threads", computeThreads()},
-        {"forward", {{"batch", B}, {"seq", T}, {"cpp_tokens_per_second", cppTps}, {"python_tokens_per_second", pyTps},
-                     {"cpp_over_python", pyTps > 0 ? cppTps / pyTps : 0.0}}},
+        {"forward", forwardFigures},
         {"mining", {{"layer", layer}, {"neurons", m.config().nInner}, {"tokens", mined.value("tokens", 0)},
                     {"plain_forward_tokens_per_second", tps(plain)}, {"mining_tokens_per_second", tps(mined)},
                     {"mining_over_plain_forward", tps(plain) > 0 ? tps(mined) / tps(plain) : 0.0}}},
