@@ -78,20 +78,28 @@ void NeuronAccumulator::growHistogramRange(double value) {
 void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, const float* acts, int length,
                             uint64_t key) {
     float wmax = acts[0];
+    if (m_tokens == 0) m_min = m_max = acts[0];
+    // This loop runs for every neuron at every token: the histogram's range and scale are
+    // computed once, and again only when the range grows.
+    double histTop = kHistLow + m_histWidth * m_hist.size(), binsPerUnit = 1.0 / m_histWidth;
     for (int t = 0; t < length; ++t) {
         const float a = acts[t];
         wmax = std::max(wmax, a);
         m_sum += a;
         m_sumSq += double(a) * a;
-        if (m_tokens == 0 || a < m_min) m_min = a;
-        if (m_tokens == 0 || a > m_max) m_max = a;
-        ++m_tokens;
+        m_min = std::min<double>(m_min, a);
+        m_max = std::max<double>(m_max, a);
         m_positive += a > 0;
-        if (a >= kHistLow + m_histWidth * m_hist.size()) growHistogramRange(a);
-        const double pos = (a - kHistLow) * (1.0 / m_histWidth);  
+        if (a >= histTop) {
+            growHistogramRange(a);
+            histTop = kHistLow + m_histWidth * m_hist.size();
+            binsPerUnit = 1.0 / m_histWidth;
+        }
+        const double pos = (a - kHistLow) * binsPerUnit;
         const auto bin = pos <= 0 ? 0 : std::min(static_cast<size_t>(pos), m_hist.size() - 1);
         ++m_hist[bin];
     }
+    m_tokens += length;
     auto store = [&]() {
         StoredExemplar s;
         s.window = window;
