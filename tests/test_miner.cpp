@@ -61,8 +61,9 @@ private Q_SLOTS:
             QVERIFY(a.ok());
             float mx = -1e9f;
             for (size_t t = 0; t < e.window->tokens.size(); ++t) mx = std::max(mx, a->at(0, t, neuron));
-            QVERIFY2(std::fabs(mx - e.max) < 1e-4, "a top exemplar's maximum is its window's real maximum");
-            QVERIFY(std::fabs(e.activations[e.maxIndex] - e.max) < 2e-3);  // stored in half precision
+            // Stored, ranked and binned in half precision (11 significant bits).
+            QVERIFY2(std::fabs(mx - e.max) <= std::fabs(mx) / 1024 + 1e-6, "a top exemplar's maximum is its window's real maximum");
+            QCOMPARE(e.activations[e.maxIndex], e.max);
         }
         // Stats cover every token once.
         QCOMPARE(mined->neurons[neuron].stats.tokens, mined->tokens);

@@ -13,7 +13,7 @@ constexpr double kHistLow = -0.25;  // below GELU's minimum (about -0.17); lower
 constexpr int kFinePerCoarse = 4;
 
 // "a ranks below b": on the maximum the record stores, ties broken by window id, so equal maxima
-// (the same text seen twice) rank the same way on every machine.
+// rank the same way on every machine.
 bool topLess(const StoredExemplar& a, const StoredExemplar& b) {
     return a.max != b.max ? a.max < b.max : a.window->id > b.window->id;
 }
@@ -100,6 +100,10 @@ void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, co
         ++m_hist[bin];
     }
     m_tokens += length;
+    // The window's maximum as the record stores its activations (half precision). Ranking and
+    // binning on it, ties broken by window id, leaves other CPUs' last-bit rounding (about 1e-7
+    // of the value) no say in which windows a record holds unless it crosses a half step.
+    wmax = halfToFloat(floatToHalf(wmax));
     auto store = [&]() {
         StoredExemplar s;
         s.window = window;
