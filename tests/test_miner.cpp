@@ -55,15 +55,15 @@ private Q_SLOTS:
         const int neuron = 3;
         const auto& top = mined->neurons[neuron].top;
         QCOMPARE(top.size(), size_t(5));
-        for (size_t i = 1; i < top.size(); ++i) QVERIFY(top[i - 1].max >= top[i].max);
+        // Ranked on the maximum in half precision (as the activations are stored), ties by window id.
+        for (size_t i = 1; i < top.size(); ++i) QVERIFY(top[i - 1].max >= top[i].max - std::fabs(top[i].max) / 1024);
         for (const auto& e : top) {
             auto a = m_model->mlpActivations({e.window->tokens}, o.layer);
             QVERIFY(a.ok());
             float mx = -1e9f;
             for (size_t t = 0; t < e.window->tokens.size(); ++t) mx = std::max(mx, a->at(0, t, neuron));
-            // Stored, ranked and binned in half precision (11 significant bits).
-            QVERIFY2(std::fabs(mx - e.max) <= std::fabs(mx) / 1024 + 1e-6, "a top exemplar's maximum is its window's real maximum");
-            QCOMPARE(e.activations[e.maxIndex], e.max);
+            QVERIFY2(std::fabs(mx - e.max) < 1e-4, "a top exemplar's maximum is its window's real maximum");
+            QVERIFY(std::fabs(e.activations[e.maxIndex] - e.max) < 2e-3);  // stored in half precision
         }
         // Stats cover every token once.
         QCOMPARE(mined->neurons[neuron].stats.tokens, mined->tokens);

@@ -12,12 +12,18 @@ namespace {
 constexpr double kHistLow = -0.25;  // below GELU's minimum (about -0.17); lower values land in bin 0
 constexpr int kFinePerCoarse = 4;
 
-// "a ranks below b": on the maximum the record stores, ties broken by window id, so equal maxima
-// rank the same way on every machine.
+// The key top windows rank on: the window's maximum as the record stores its activations (half
+// precision). Other CPUs' kernels round the last bits (about 1e-7 of the value) differently;
+// ranked on this key, ties broken by window id, that changes which windows a record holds or
+// their order only where it crosses a half step. (Bins use the exact maximum: calibration
+// neurons plant values such as 0.8 on a bin edge, and the rounded value would move them.)
+float rankKey(float max) { return halfToFloat(floatToHalf(max)); }
+
+// "a ranks below b".
 bool topLess(const StoredExemplar& a, const StoredExemplar& b) {
-    return a.max != b.max ? a.max < b.max : a.window->id > b.window->id;
+    const float ka = rankKey(a.max), kb = rankKey(b.max);
+    return ka != kb ? ka < kb : a.window->id > b.window->id;
 }
-// std heap functions keep the largest first; we want the weakest exemplar at the front.
 bool heapCmp(const StoredExemplar& a, const StoredExemplar& b) { return topLess(b, a); }
 
 void keepSmallestKeys(std::vector<StoredExemplar>* v, size_t n) {
@@ -100,10 +106,6 @@ void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, co
         ++m_hist[bin];
     }
     m_tokens += length;
-    // The window's maximum as the record stores its activations (half precision). Ranking and
-    // binning on it, ties broken by window id, leaves other CPUs' last-bit rounding (about 1e-7
-    // of the value) no say in which windows a record holds unless it crosses a half step.
-    wmax = halfToFloat(floatToHalf(wmax));
     auto store = [&]() {
         StoredExemplar s;
         s.window = window;
@@ -117,7 +119,7 @@ void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, co
     if (static_cast<int>(m_top.size()) < m_topK) {
         m_top.push_back(store());
         std::push_heap(m_top.begin(), m_top.end(), heapCmp);
-    } else if (m_topK > 0 && wmax > m_top.front().max) {
+    } else if (m_topK > 0 && rankKey(wmax) > rankKey(m_top.front().max)) {  // a later window loses a tie
         std::pop_heap(m_top.begin(), m_top.end(), heapCmp);
         m_top.back() = store();
         std::push_heap(m_top.begin(), m_top.end(), heapCmp);
@@ -150,7 +152,8 @@ NeuronRecord NeuronAccumulator::finish(int layer, int neuron, const MineOptions&
         topIds.push_back(s.window->id);
     }
 
-    const double M = top.empty() ? 0.0 : top.front().max;  // the largest window maximum
+    double M = 0;  // the largest window maximum (the first top window's, up to a half step)
+    for (const auto& t : top) M = std::max<double>(M, t.max);
     if (M > 0 && m_levelTop > 0) {
         const int B = o.quantileBins;
         const double fine = m_levelTop / m_levels.size();
