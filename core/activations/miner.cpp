@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 
 #include <algorithm>
+#include <cmath>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -39,6 +40,26 @@ struct RandomWindows {
         if (slots.size() > capacity) slots.erase(std::prev(slots.end()));
     }
 };
+
+/// A NaN or infinite activation (a model whose pre-activation overflows float, a spec beyond
+/// float's range) would corrupt every statistic of its neuron: it is an error naming where it is.
+Expected<void> checkFinite(const TensorData& acts, const std::vector<std::shared_ptr<const TokenWindow>>& windows,
+                           size_t T, int layer) {
+    const size_t B = windows.size();
+    for (size_t i = 0; i < acts.values.size(); ++i) {
+        if (std::isfinite(acts.values[i])) continue;
+        const size_t n = i / (B * T), b = (i / T) % B, t = i % T;
+        if (t >= windows[b]->tokens.size()) continue;  // padding
+        const QString where = layer < 0 ? QStringLiteral("the calibration neuron") : QStringLiteral("layer %1, neuron %2").arg(layer).arg(n);
+        return makeError(QStringLiteral("%1 has a non-finite activation (%2) at token %3 of document %4 (token id %5); "
+                                        "the model's weights or the spec overflow float")
+                             .arg(where, QString::number(acts.values[i]))
+                             .arg(windows[b]->offset + static_cast<int64_t>(t))
+                             .arg(windows[b]->document)
+                             .arg(windows[b]->tokens[t]));
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -95,6 +116,7 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
             return makeError(QStringLiteral("the activation source returned a wrong number of values"));
         const size_t B = pending.size();
         auto actsOf = [&](int n, size_t b) { return acts->values.data() + (static_cast<size_t>(n) * B + b) * T; };
+        if (auto finite = checkFinite(*acts, pending, T, o.layer); !finite) return finite;
         std::vector<uint64_t> windowKeys(B);
         for (size_t b = 0; b < B; ++b) {
             out.tokens += static_cast<int64_t>(pending[b]->tokens.size());
