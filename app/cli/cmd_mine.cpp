@@ -7,6 +7,7 @@
 #include "util/resource_paths.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 
 #include <csignal>
 
@@ -31,19 +32,29 @@ struct MiningContext {
 };
 
 // Loads the model, opens the cache and obtains the mined layer, printing progress on stderr.
-Expected<MiningContext> mine(const Command& c, int topK) {
+// With `readFirst` a cached layer is read through a read-only connection (a cache in a
+// directory the user cannot write still answers); the cache is opened for writing only to mine.
+Expected<MiningContext> mine(const Command& c, int topK, bool readFirst = false) {
     if (!c.isSet(QStringLiteral("layer"))) return makeError(QStringLiteral("--layer is required"));
     auto model = loadModel(c);
     if (!model) return Error{model.error()};
     auto layer = c.intValue(QStringLiteral("layer"), 0, (*model)->config().nLayer - 1);
     if (!layer) return Error{layer.error()};
-    auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
-    if (!db) return Error{db.error()};
     MineOptions o;
     o.layer = *layer;
     o.topK = topK;
     o.windowTokens = std::min(o.windowTokens, (*model)->config().nPositions);
     const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();
+    const QString dbPath = c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath();
+    if (readFirst && !c.isSet(QStringLiteral("recompute")) && QFileInfo::exists(dbPath)) {
+        auto reader = CacheDb::open(dbPath, CacheDb::Access::ReadOnly);
+        if (!reader) return Error{reader.error()};
+        auto found = findMinedLayer(**reader, **model, corpus, o);
+        if (!found) return Error{found.error()};
+        if (found->has_value()) return MiningContext{std::move(*model), std::move(*reader), **found};
+    }
+    auto db = CacheDb::open(dbPath);
+    if (!db) return Error{db.error()};
     std::signal(SIGINT, onSignal);
     QElapsedTimer timer;
     timer.start();
@@ -92,7 +103,7 @@ int runTop(const QStringList& args) {
     if (!c.isSet(QStringLiteral("neuron"))) return fail(QStringLiteral("--neuron is required"));
     auto k = c.intValue(QStringLiteral("k"), 1, 1000);
     if (!k) return fail(k.error());
-    auto ctx = mine(c, std::max(MineOptions{}.topK, *k));
+    auto ctx = mine(c, std::max(MineOptions{}.topK, *k), true);
     if (!ctx) return fail(ctx.error());
     auto neuron = c.intValue(QStringLiteral("neuron"), 0, ctx->model->config().nInner - 1);
     if (!neuron) return fail(neuron.error());
