@@ -15,9 +15,21 @@ QString sizeText(qint64 bytes) {
 Expected<QByteArray> readBoundedFile(const QString& path, qint64 maxBytes) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
-    const QByteArray bytes = f.read(maxBytes + 1);  // one byte more tells a file at the limit from a longer one
-    if (bytes.size() > maxBytes)
+    auto tooLarge = [&] {
         return makeError(QStringLiteral("%1: larger than the limit of %2 for this kind of file").arg(path, sizeText(maxBytes)));
+    };
+    QByteArray bytes;
+    if (!f.isSequential()) {
+        if (f.size() > maxBytes) return tooLarge();
+        bytes = f.readAll();
+    } else {  // a pipe or a device: read in blocks until the end or the limit
+        for (;;) {
+            const QByteArray block = f.read(64 * 1024);
+            if (block.isEmpty()) break;
+            bytes += block;
+            if (bytes.size() > maxBytes) return tooLarge();
+        }
+    }
     if (f.error() != QFileDevice::NoError) return makeError(QStringLiteral("%1: cannot read: %2").arg(path, f.errorString()));
     return bytes;
 }
