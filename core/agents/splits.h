@@ -24,8 +24,8 @@ ExemplarSplits splitRecord(const NeuronRecord& record, uint64_t seed);
 
 /// The fewest documents with exemplars a split can score from: one for each side.
 constexpr int kMinSplitDocuments = 3;
-/// An error unless every side has exemplars and test has both top and random windows: a corpus
-/// of too few documents would otherwise score nothing and report r = 0 as a result.
+/// An error unless every side has exemplars: a corpus of too few documents would otherwise
+/// score nothing and report r = 0 as a result.
 Expected<void> checkSplits(const ExemplarSplits& splits);
 
 /// Window ids and kinds of each split (what the cache keeps to show which windows were where).
