@@ -7,9 +7,11 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -132,32 +134,40 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(missing));
     }
 
-    // "a healthy cache in a read-only directory" read as "not a readable SQLite database".
+    // "a healthy cache in a read-only directory" read as "not a readable SQLite database", even
+    // for `top`; a failed first run left an empty cache file. Run through the CLI as a user who
+    // cannot write the directory (as root: user nobody, through setpriv).
     void readOnlyDirectory() {
-        if (geteuid() == 0) QSKIP("root may write into any directory, so a read-only one cannot be made here");
+        QStringList asUser;
+        if (geteuid() == 0) {
+            if (QStandardPaths::findExecutable(QStringLiteral("setpriv")).isEmpty()) QSKIP("running as root without setpriv to drop to nobody");
+            asUser = {QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"), QStringLiteral("--clear-groups")};
+        }
         QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("c.sqlite"));
-        {
-            auto db = CacheDb::open(path);
-            QVERIFY(db.ok());
-            QVERIFY((*db)->storeLayer(key(), *m_records, m_model->directory(), m_corpus).ok());
-        }
-        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::ExeOwner);
-        auto ro = CacheDb::open(path, CacheDb::Access::ReadOnly);
-        const QString error = ro.ok() ? QString() : ro.error();
-        bool found = false;
-        if (ro.ok()) {
-            auto f = (*ro)->findLayer(key());
-            found = f.ok() && f->has_value();
-        }
-        ro = makeError(QString());
-        // A first run that cannot write leaves no empty file behind.
+        const QString corpus = dir.filePath(QStringLiteral("corpus.txt"));
+        QVERIFY(QFile::copy(m_corpus, corpus));
+        const QString model = QStringLiteral(NS_TEST_DATA_DIR "/tiny_gpt2_f32");
+        auto cli = [&](const QStringList& args, bool dropPrivileges) {
+            QProcess p;
+            if (dropPrivileges && !asUser.isEmpty()) p.start(QStringLiteral("setpriv"), asUser + QStringList{QStringLiteral(NS_CLI_PATH)} + args);
+            else p.start(QStringLiteral(NS_CLI_PATH), args);
+            p.waitForFinished(120000);
+            return std::make_pair(p.exitCode(), QByteArray(p.readAllStandardOutput() + p.readAllStandardError()));
+        };
+        const QStringList common{QStringLiteral("--model"), model, QStringLiteral("--corpus"), corpus, QStringLiteral("--layer"), QStringLiteral("0")};
+        const QString cache = dir.filePath(QStringLiteral("c.sqlite"));
+        QCOMPARE(cli(QStringList{QStringLiteral("mine"), QStringLiteral("--db"), cache} + common, false).first, 0);
+        QFile::setPermissions(cache, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther | QFile::ReadGroup);
+        QFile::setPermissions(corpus, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther | QFile::ReadGroup);
+        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup |
+                                              QFile::ExeGroup);
+        const auto top = cli(QStringList{QStringLiteral("top"), QStringLiteral("--db"), cache, QStringLiteral("--neuron"), QStringLiteral("3"),
+                                         QStringLiteral("-k"), QStringLiteral("1")} + common, true);
         const QString fresh = dir.filePath(QStringLiteral("new.sqlite"));
-        auto rw = CacheDb::open(fresh);
+        const auto mine = cli(QStringList{QStringLiteral("mine"), QStringLiteral("--db"), fresh} + common, true);
         QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        QVERIFY(found);
-        QVERIFY(!rw.ok());
+        QVERIFY2(top.first == 0 && top.second.contains("\"exemplars\""), top.second.constData());
+        QVERIFY2(mine.first == 1 && mine.second.contains("cannot open the cache"), mine.second.constData());
         QVERIFY(!QFile::exists(fresh));
     }
 
