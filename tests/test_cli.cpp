@@ -236,8 +236,7 @@ private Q_SLOTS:
                                                            QStringLiteral("--file"), QStringLiteral("b")}
                                             << QStringLiteral("exactly one");
         QTest::newRow("bad option") << QStringList{QStringLiteral("info"), QStringLiteral("--bogus")} << QStringLiteral("bogus");
-        // In the test's own directory: a fixed name in /tmp is shared with other checkouts and their schemas.
-        const QString db = m_dir.filePath(QStringLiteral("errors.sqlite"));
+        const QString db = m_dir.filePath(QStringLiteral("errors.sqlite"));  // never a shared path: another build may own it
         QTest::newRow("explain without a neuron") << QStringList{QStringLiteral("explain"), QStringLiteral("--model"), model,
                                                                  QStringLiteral("--db"), db}
                                                   << QStringLiteral("--layer L --neuron N, or --synthetic");

@@ -25,6 +25,15 @@ void addMiningOptions(Command& c) {
     c.addFlag(QStringLiteral("recompute"), QStringLiteral("Mine again even when the layer is cached."));
 }
 
+/// The cache for mining commands. With `readFirst` (and the file there, and no --recompute) a
+/// read-only connection: a cached layer is then read without write access to the directory.
+Expected<std::unique_ptr<CacheDb>> openCache(const Command& c, bool readFirst) {
+    const QString path = c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath();
+    if (readFirst && !c.isSet(QStringLiteral("recompute")) && QFileInfo::exists(path))
+        return CacheDb::open(path, CacheDb::Access::ReadOnly);
+    return CacheDb::open(path);
+}
+
 struct MiningContext {
     std::shared_ptr<LanguageModel> model;
     std::unique_ptr<CacheDb> db;
@@ -32,29 +41,28 @@ struct MiningContext {
 };
 
 // Loads the model, opens the cache and obtains the mined layer, printing progress on stderr.
-// With `readFirst` a cached layer is read through a read-only connection (a cache in a
-// directory the user cannot write still answers); the cache is opened for writing only to mine.
+// With `readFirst` the cache is opened for writing only when the layer must be mined.
 Expected<MiningContext> mine(const Command& c, int topK, bool readFirst = false) {
     if (!c.isSet(QStringLiteral("layer"))) return makeError(QStringLiteral("--layer is required"));
     auto model = loadModel(c);
     if (!model) return Error{model.error()};
     auto layer = c.intValue(QStringLiteral("layer"), 0, (*model)->config().nLayer - 1);
     if (!layer) return Error{layer.error()};
+    auto db = openCache(c, readFirst);
+    if (!db) return Error{db.error()};
     MineOptions o;
     o.layer = *layer;
     o.topK = topK;
     o.windowTokens = std::min(o.windowTokens, (*model)->config().nPositions);
     const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();
-    const QString dbPath = c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath();
-    if (readFirst && !c.isSet(QStringLiteral("recompute")) && QFileInfo::exists(dbPath)) {
-        auto reader = CacheDb::open(dbPath, CacheDb::Access::ReadOnly);
-        if (!reader) return Error{reader.error()};
-        auto found = findMinedLayer(**reader, **model, corpus, o);
+    if ((*db)->readOnly()) {
+        auto found = findMinedLayer(**db, **model, corpus, o);
         if (!found) return Error{found.error()};
-        if (found->has_value()) return MiningContext{std::move(*model), std::move(*reader), **found};
+        if (found->has_value()) return MiningContext{std::move(*model), std::move(*db), **found};
+        const QString path = (*db)->path();
+        db = CacheDb::open(path);  // not cached: mining needs to write
+        if (!db) return Error{db.error()};
     }
-    auto db = CacheDb::open(dbPath);
-    if (!db) return Error{db.error()};
     std::signal(SIGINT, onSignal);
     QElapsedTimer timer;
     timer.start();

@@ -43,13 +43,14 @@ struct RandomWindows {
 
 /// A NaN or infinite activation (a model whose pre-activation overflows float, a spec beyond
 /// float's range) would corrupt every statistic of its neuron: it is an error naming where it is.
+/// `acts` is [N, rows, T] with the windows in its first rows; padding and filler rows are skipped.
 Expected<void> checkFinite(const TensorData& acts, const std::vector<std::shared_ptr<const TokenWindow>>& windows,
-                           size_t T, int layer) {
-    const size_t B = windows.size();
+                           int N, size_t T, int layer) {
+    const size_t rows = acts.values.size() / (static_cast<size_t>(N) * T);
     for (size_t i = 0; i < acts.values.size(); ++i) {
         if (std::isfinite(acts.values[i])) continue;
-        const size_t n = i / (B * T), b = (i / T) % B, t = i % T;
-        if (t >= windows[b]->tokens.size()) continue;  // padding
+        const size_t n = i / (rows * T), b = (i / T) % rows, t = i % T;
+        if (b >= windows.size() || t >= windows[b]->tokens.size()) continue;  // padding
         const QString where = layer < 0 ? QStringLiteral("the calibration neuron") : QStringLiteral("layer %1, neuron %2").arg(layer).arg(n);
         return makeError(QStringLiteral("%1 has a non-finite activation (%2) at token %3 of document %4 (token id %5); "
                                         "the model's weights or the spec overflow float")
@@ -116,12 +117,12 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
             return makeError(QStringLiteral("the activation source returned a wrong number of values"));
         const size_t B = pending.size();
         auto actsOf = [&](int n, size_t b) { return acts->values.data() + (static_cast<size_t>(n) * B + b) * T; };
-        if (auto finite = checkFinite(*acts, pending, T, o.layer); !finite) return finite;
         std::vector<uint64_t> windowKeys(B);
         for (size_t b = 0; b < B; ++b) {
             out.tokens += static_cast<int64_t>(pending[b]->tokens.size());
             windowKeys[b] = splitmix64(o.seed ^ splitmix64(static_cast<uint64_t>(pending[b]->id)));
         }
+        if (auto finite = checkFinite(*acts, pending, N, T, o.layer); !finite) return finite;
         // Neurons are independent: split them over the cores between two forward passes.
         auto accumulate = [&](int from, int to) {
             for (int n = from; n < to; ++n)
