@@ -27,9 +27,6 @@ constexpr int kApplicationId = 0x4E53434F;  // "NSCO": marks the file as NeuronS
 
 std::atomic<int> g_connections{0};
 
-constexpr const char* kTables[] = {"mined_layers", "neuron_records", "explanations", "explanation_iterations",
-                                   "explanation_reviews", "imported_explanations"};
-
 /// SQLite's reason in words a person can act on: busy and read-only files say so.
 QString describeSqlError(const QSqlError& e) {
     const QString code = e.nativeErrorCode();
@@ -170,14 +167,15 @@ Expected<void> CacheDb::prepare() {
                             .arg(q.isValid() ? q.value(0).toString() : q.lastError().text()));
         // Every table this version's schema has must be there (a dropped one would fail later as
         // an obscure statement error).
-        for (int v = 0, t = 0; v < std::min(version, kSchemaVersion); ++v) {
+        for (int v = 0; v < std::min(version, kSchemaVersion); ++v) {
             for (const char* stmt : migrations()[static_cast<size_t>(v)]) {
-                if (QLatin1String(stmt).startsWith(QLatin1String("CREATE INDEX"))) continue;
-                const char* table = kTables[t++];
+                const QString text = QString::fromLatin1(stmt);
+                if (!text.startsWith(QLatin1String("CREATE TABLE "))) continue;
+                const QString table = text.mid(13).section(QLatin1Char(' '), 0, 0);
                 q.prepare(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"));
-                q.addBindValue(QString::fromLatin1(table));
+                q.addBindValue(table);
                 if (!q.exec() || !q.next() || q.value(0).toInt() != 1)
-                    return fail(QStringLiteral("the database is damaged (its table %1 is missing)").arg(QLatin1String(table)));
+                    return fail(QStringLiteral("the database is damaged (its table %1 is missing)").arg(table));
             }
         }
     }

@@ -99,9 +99,9 @@ struct ImportedExplanation {
 class CacheDb {
 public:
     static constexpr int kSchemaVersion = 4;
+
     static constexpr int kLockWaitSeconds = 600;
     enum class Access { ReadWrite, ReadOnly };
-
     /// A file open() creates is removed again when it cannot be made a cache.
     static Expected<std::unique_ptr<CacheDb>> open(const QString& path, Access access = Access::ReadWrite);
     bool readOnly() const { return m_readOnly; }
