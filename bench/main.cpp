@@ -1,7 +1,8 @@
 // neuronscope-bench: prints the engine's speed and memory figures as JSON (not a test).
 //   forward tokens/s in C++ and, on the same weights and batch, in Python (python3-torch);
 //   mining tokens/s against plain forward passes over the same corpus and layer;
-//   peak RSS of mining a corpus and the same corpus four times over (separate processes).
+//   peak RSS of mining a corpus and the same corpus four times over (separate processes);
+//   seconds to tokenize one 1M-letter word (BPE merges on one long pre-token).
 #include "activations/miner.h"
 #include "model/language_model.h"
 #include "util/resource_paths.h"
@@ -44,6 +45,17 @@ nlohmann::json runChild(const QStringList& args) {
     } catch (...) {
         return {{"error", "child failed"}};
     }
+}
+
+/// 4. BPE on one long pre-token (a 1M-letter word): seconds to encode it, once.
+nlohmann::json longWordFigures(const BpeTokenizer& tok) {
+    std::mt19937 rng(7);
+    std::string word(1000000, 'a');
+    for (char& c : word) c = static_cast<char>('a' + rng() % 26);
+    QElapsedTimer t;
+    t.start();
+    const size_t tokens = tok.encode(word).size();
+    return {{"characters", word.size()}, {"tokens", tokens}, {"seconds", t.elapsed() / 1000.0}};
 }
 
 }  // namespace
@@ -146,6 +158,8 @@ int main(int argc, char** argv) {
         {"memory", {{"corpus_mb", QFileInfo(corpus).size() / 1e6}, {"peak_rss_mb", mined.value("peak_rss_mb", -1.0)},
                     {"corpus_4x_mb", QFileInfo(corpus4).size() / 1e6}, {"peak_rss_4x_mb", mined4.value("peak_rss_mb", -1.0)},
                     {"plain_forward_peak_rss_mb", plain.value("peak_rss_mb", -1.0)}}}};
-    std::cout << out.dump(2) << std::endl;
+    nlohmann::json withTokenizer = out;
+    withTokenizer["tokenizer_long_word"] = longWordFigures(m.tokenizer());
+    std::cout << withTokenizer.dump(2) << std::endl;
     return 0;
 }

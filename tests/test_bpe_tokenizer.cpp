@@ -1,5 +1,6 @@
 #include "tokenizer/bpe_tokenizer.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -118,6 +119,42 @@ private Q_SLOTS:
         QVERIFY(!r.ok());
         QVERIFY2(r.error().contains(QStringLiteral("merges.txt")) && r.error().contains(QStringLiteral("do not belong together")),
                  qPrintable(r.error()));
+    }
+
+    // An empty merges file for a vocabulary of merged tokens used to load and encode bytes only.
+    void emptyMergesForAMergedVocabulary() {
+        QTemporaryDir dir;
+        QFile::copy(QStringLiteral(NS_TEST_DATA_DIR "/gpt2/encoder.json"), dir.filePath(QStringLiteral("vocab.json")));
+        QFile m(dir.filePath(QStringLiteral("merges.txt")));
+        QVERIFY(m.open(QIODevice::WriteOnly));
+        m.write("#version: 0.2\n");
+        m.close();
+        auto r = BpeTokenizer::loadDirectory(dir.path());
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().contains(QStringLiteral("merges.txt")) && r.error().contains(QStringLiteral("made by no merge")),
+                 qPrintable(r.error()));
+    }
+
+    // One long pre-token: 1M letters took 32 s with a rescan per merge; the heap makes it n log n.
+    void longWordIsFast_data() {
+        QTest::addColumn<int>("length");
+        QTest::newRow("10k letters") << 10000;
+        QTest::newRow("1M letters") << 1000000;
+    }
+    void longWordIsFast() {
+        QFETCH(int, length);
+        std::string word;
+        uint32_t x = 12345;
+        for (int i = 0; i < length; ++i) {
+            x = x * 1664525u + 1013904223u;
+            word.push_back(static_cast<char>('a' + (x >> 24) % 26));
+        }
+        QElapsedTimer timer;
+        timer.start();
+        const auto ids = m_gpt2->encode(word);
+        QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(m_gpt2->decodeBytes(ids), word);
+        QVERIFY(ids.size() < word.size());  // merged, not bytes
     }
 
     void missingFiles() {

@@ -1,5 +1,6 @@
 #include "agents/calibration_neuron.h"
 
+#include <QElapsedTimer>
 #include <QTest>
 
 using ns::CalibrationNeuron;
@@ -33,8 +34,9 @@ private Q_SLOTS:
         QFETCH(QList<float>, expected);
         auto n = CalibrationNeuron::parse(spec, QStringLiteral("spec.json"));
         QVERIFY2(n.ok(), qPrintable(n.ok() ? QString() : n.error()));
-        const auto got = n->activations(tokens);
-        QCOMPARE(QList<float>(got.begin(), got.end()), expected);
+        auto got = n->activations(tokens);
+        QVERIFY2(got.ok(), qPrintable(got.ok() ? QString() : got.error()));
+        QCOMPARE(QList<float>(got->begin(), got->end()), expected);
     }
 
     void modeAlone() {
@@ -54,7 +56,54 @@ private Q_SLOTS:
         QTest::newRow("bad regex") << QByteArray("{\"modes\":[{\"token_regex\":\"((\"}]}") << QStringLiteral("not a valid regular expression");
         QTest::newRow("bad context") << QByteArray("{\"modes\":[{\"token_regex\":\"a\",\"context_regex\":\"[z\"}]}") << QStringLiteral("context_regex");
         QTest::newRow("no token regex") << QByteArray("{\"modes\":[{\"activation\":1}]}") << QStringLiteral("token_regex");
-        QTest::newRow("negative activation") << QByteArray("{\"modes\":[{\"token_regex\":\"a\",\"activation\":-1}]}") << QStringLiteral("positive");
+        QTest::newRow("negative activation") << QByteArray("{\"modes\":[{\"token_regex\":\"a\",\"activation\":-1}]}") << QStringLiteral("out of range");
+        // Finite as a double, infinite as a float: mining used to loop forever on these.
+        QTest::newRow("activation 1e39") << QByteArray("{\"modes\":[{\"token_regex\":\" the\",\"activation\":1e39}]}") << QStringLiteral("out of range");
+        QTest::newRow("activation 1e308") << QByteArray("{\"modes\":[{\"token_regex\":\" the\",\"activation\":1e308}]}") << QStringLiteral("out of range");
+        QTest::newRow("two modes, one 1e308")
+            << QByteArray("{\"modes\":[{\"token_regex\":\" the\",\"activation\":1e308},{\"token_regex\":\" and\",\"activation\":1.0}]}")
+            << QStringLiteral("mode 0");
+        QTest::newRow("activation a string") << QByteArray("{\"modes\":[{\"token_regex\":\"a\",\"activation\":\"high\"}]}") << QStringLiteral("must be a number");
+        QTest::newRow("activation null") << QByteArray("{\"modes\":[{\"token_regex\":\"a\",\"activation\":null}]}") << QStringLiteral("must be a number");
+        QTest::newRow("mode not an object") << QByteArray("{\"modes\":[3]}") << QStringLiteral("mode 0 is not a JSON object");
+        QTest::newRow("regex not a string") << QByteArray("{\"modes\":[{\"token_regex\":7}]}") << QStringLiteral("must be a string");
+        QTest::newRow("spec not an object") << QByteArray("[1]") << QStringLiteral("JSON object");
+        QByteArray many("{\"modes\":[");
+        for (int m = 0; m <= CalibrationNeuron::kMaxModes; ++m) many += (m ? "," : "") + QByteArray("{\"token_regex\":\"a\"}");
+        QTest::newRow("one mode too many") << many + "]}" << QStringLiteral("at most 32");
+    }
+
+    // A catastrophic context regex ends in an error naming the mode within its step budget,
+    // not in minutes of backtracking (67 s before the bound) nor a silent "no match".
+    void catastrophicRegexIsBounded() {
+        auto n = CalibrationNeuron::parse(R"({"modes":[{"token_regex":" \\w+","context_regex":"(\\w+\\s?)+\\d"}]})",
+                                          QStringLiteral("slow.json"));
+        QVERIFY2(n.ok(), qPrintable(n.ok() ? QString() : n.error()));
+        QStringList tokens;
+        for (int i = 0; i < 200; ++i) tokens << QStringLiteral(" word");
+        QElapsedTimer timer;
+        timer.start();
+        auto got = n->activations(tokens);
+        QVERIFY(!got.ok());
+        QVERIFY2(got.error().contains(QStringLiteral("slow.json")) && got.error().contains(QStringLiteral("mode 0")) &&
+                     got.error().contains(QStringLiteral("backtracking")),
+                 qPrintable(got.error()));
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+    }
+
+    // The context a regex sees is bounded too, so the work per token does not grow with the window.
+    void contextIsTheLastCharacters() {
+        auto n = CalibrationNeuron::parse(R"({"modes":[{"token_regex":" x","context_regex":"^start.*"}]})", QStringLiteral("c.json"));
+        QVERIFY(n.ok());
+        QStringList near{QStringLiteral("start"), QStringLiteral(" x")};
+        QStringList far{QStringLiteral("start")};
+        for (int i = 0; i < CalibrationNeuron::kContextChars; ++i) far << QStringLiteral("y");
+        far << QStringLiteral(" x");
+        auto a = n->activations(near);
+        auto b = n->activations(far);
+        QVERIFY(a.ok() && b.ok());
+        QCOMPARE(a->back(), 1.f);
+        QCOMPARE(b->back(), 0.f);
     }
     void badSpecs() {
         QFETCH(QByteArray, spec);

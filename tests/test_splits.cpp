@@ -83,6 +83,28 @@ private Q_SLOTS:
                 if (x.windowId < 3) QCOMPARE(int(x.kind), int(SampleKind::Top));
     }
 
+    // Too few documents: one gave "120 train, 0 valid and 0 test", then test r = 0 as a result.
+    void tooFewDocumentsIsAnError_data() {
+        QTest::addColumn<int>("documents");
+        QTest::addColumn<bool>("enough");
+        QTest::newRow("one document") << 1 << false;
+        QTest::newRow("two documents") << 2 << false;
+        QTest::newRow("thirteen documents") << 13 << true;
+    }
+    void tooFewDocumentsIsAnError() {
+        QFETCH(int, documents);
+        QFETCH(bool, enough);
+        NeuronRecord r;
+        for (int i = 0; i < 40; ++i) r.top.push_back(window(i, i % documents, 5.0f - i * 0.1f));
+        for (int i = 0; i < 40; ++i) r.random.push_back(window(100 + i, i % documents, 0.1f));
+        const auto check = checkSplits(splitRecord(r, 0));
+        QCOMPARE(check.ok(), enough);
+        if (!enough)
+            QVERIFY2(check.error().contains(QStringLiteral("at least %1 documents").arg(kMinSplitDocuments)) &&
+                         check.error().contains(QStringLiteral("from %1 document").arg(documents)),
+                     qPrintable(check.error()));
+    }
+
     void pooledScoreIsNeverNaN() {
         std::vector<Sample> samples(2);
         samples[0].acts = {1, 2, 3};

@@ -20,16 +20,30 @@ void addLlmOptions(Command& c) {
 namespace {
 
 Expected<void> applySetting(LlmEndpoint* e, const QString& key, const QString& value) {
-    bool ok = true;
+    const QString what = QStringLiteral("--llm %1").arg(key);
     if (key == QLatin1String("url")) e->baseUrl = value;
     else if (key == QLatin1String("model")) e->model = value;
     else if (key == QLatin1String("key-env")) e->apiKeyEnv = value;
-    else if (key == QLatin1String("temperature")) e->temperature = value.toDouble(&ok);
-    else if (key == QLatin1String("timeout")) e->timeoutSeconds = value.toInt(&ok);
-    else if (key == QLatin1String("retries")) e->retries = value.toInt(&ok);
-    else if (key == QLatin1String("logprobs")) e->logprobs = value == QLatin1String("true") || value == QLatin1String("1");
-    else return makeError(QStringLiteral("--llm: unknown setting \"%1\"").arg(key));
-    if (!ok) return makeError(QStringLiteral("--llm %1: \"%2\" is not a number").arg(key, value));
+    else if (key == QLatin1String("temperature")) {
+        auto v = parseNumber(value, 0, 2, what);
+        if (!v) return Error{v.error()};
+        e->temperature = *v;
+    } else if (key == QLatin1String("timeout")) {
+        auto v = parseWholeNumber(value, 1, 3600, what + QStringLiteral(" (seconds)"));
+        if (!v) return Error{v.error()};
+        e->timeoutSeconds = *v;
+    } else if (key == QLatin1String("retries")) {
+        auto v = parseWholeNumber(value, 0, 20, what);
+        if (!v) return Error{v.error()};
+        e->retries = *v;
+    } else if (key == QLatin1String("logprobs")) {
+        if (value != QLatin1String("true") && value != QLatin1String("false") && value != QLatin1String("1") && value != QLatin1String("0"))
+            return makeError(QStringLiteral("%1 must be true or false (got '%2')").arg(what, value));
+        e->logprobs = value == QLatin1String("true") || value == QLatin1String("1");
+    } else {
+        return makeError(QStringLiteral("--llm: unknown setting \"%1\" (url, model, key-env, temperature, timeout, retries, "
+                                        "logprobs, prompts)").arg(key));
+    }
     return {};
 }
 
@@ -37,9 +51,13 @@ Expected<void> applySetting(LlmEndpoint* e, const QString& key, const QString& v
 
 Expected<std::unique_ptr<Backend>> makeBackend(const Command& c, std::shared_ptr<const TokenTable> table) {
     const QString name = c.value(QStringLiteral("backend"));
-    if (name == QLatin1String("builtin")) return std::unique_ptr<Backend>(new BuiltinBackend(std::move(table)));
-    if (name != QLatin1String("openai"))
+    if (name != QLatin1String("builtin") && name != QLatin1String("openai"))
         return makeError(QStringLiteral("--backend must be builtin or openai, not \"%1\"").arg(name));
+    if (name == QLatin1String("builtin")) {
+        if (c.isSet(QStringLiteral("llm")))
+            return makeError(QStringLiteral("--llm settings are for --backend openai; the builtin backend takes none"));
+        return std::unique_ptr<Backend>(new BuiltinBackend(std::move(table)));
+    }
     LlmConfig config;
     config.simulator.logprobs = true;
     config.promptDir = QDir(resourceDir()).filePath(QStringLiteral("prompts"));

@@ -1,10 +1,12 @@
 #include "cli_common.h"
 
 #include "model/language_model.h"
+#include "util/bounded_read.h"
 #include "util/resource_paths.h"
 
 #include <QFile>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -48,13 +50,28 @@ int Command::parse(const QStringList& args) {
     return -1;
 }
 
-Expected<int> Command::intValue(const QString& name, int min, int max) const {
+Expected<int> parseWholeNumber(const QString& text, int min, int max, const QString& what) {
     bool ok = false;
-    const int v = parser.value(name).toInt(&ok);
+    const qlonglong v = text.trimmed().toLongLong(&ok);  // 64 bits: nothing above 2^31 wraps into range
     if (!ok || v < min || v > max)
-        return makeError(QStringLiteral("--%1 must be a whole number from %2 to %3 (got '%4')")
-                             .arg(name).arg(min).arg(max).arg(parser.value(name)));
+        return makeError(QStringLiteral("%1 must be a whole number from %2 to %3 (got '%4')").arg(what).arg(min).arg(max).arg(text));
+    return static_cast<int>(v);
+}
+
+Expected<double> parseNumber(const QString& text, double min, double max, const QString& what) {
+    bool ok = false;
+    const double v = text.trimmed().toDouble(&ok);
+    if (!ok || !std::isfinite(v) || v < min || v > max)
+        return makeError(QStringLiteral("%1 must be a number from %2 to %3 (got '%4')").arg(what).arg(min).arg(max).arg(text));
     return v;
+}
+
+Expected<int> Command::intValue(const QString& name, int min, int max) const {
+    return parseWholeNumber(parser.value(name), min, max, QStringLiteral("--") + name);
+}
+
+Expected<double> Command::doubleValue(const QString& name, double min, double max) const {
+    return parseNumber(parser.value(name), min, max, QStringLiteral("--") + name);
 }
 
 void addModelOption(Command& c) {
@@ -80,9 +97,9 @@ Expected<std::string> readTextOption(const Command& c) {
 }
 
 Expected<std::string> readFileBytes(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
-    return f.readAll().toStdString();
+    auto bytes = readBoundedFile(path, kMaxTextBytes);
+    if (!bytes) return Error{bytes.error()};
+    return bytes->toStdString();
 }
 
 }  // namespace ns::cli

@@ -36,7 +36,14 @@ struct Command {
     QString value(const QString& name) const { return parser.value(name); }
     bool isSet(const QString& name) const { return parser.isSet(name); }
     Expected<int> intValue(const QString& name, int min, int max) const;
+    /// A number from `min` to `max` (finite), or an error naming the option and the range.
+    Expected<double> doubleValue(const QString& name, double min, double max) const;
 };
+
+/// `text` as a whole number from `min` to `max`; the error names `what` (an option) and the range.
+Expected<int> parseWholeNumber(const QString& text, int min, int max, const QString& what);
+/// `text` as a finite number from `min` to `max`.
+Expected<double> parseNumber(const QString& text, double min, double max, const QString& what);
 
 /// --model DIR (default: the embedded model).
 void addModelOption(Command& c);

@@ -34,10 +34,14 @@ int runBatch(const QStringList& args) {
     int shard = 0, shards = 1;
     if (c.isSet(QStringLiteral("shard"))) {
         const auto m = QRegularExpression(QStringLiteral("^(\\d+)/(\\d+)$")).match(c.value(QStringLiteral("shard")));
-        if (!m.hasMatch() || m.captured(2).toInt() < 1 || m.captured(1).toInt() >= m.captured(2).toInt())
-            return fail(QStringLiteral("--shard expects i/n with 0 <= i < n, for example 0/4"));
-        shard = m.captured(1).toInt();
-        shards = m.captured(2).toInt();
+        const QString usage = QStringLiteral("--shard expects i/n with 0 <= i < n <= 1000000, for example 0/4");
+        if (!m.hasMatch()) return fail(usage);
+        auto n = parseWholeNumber(m.captured(2), 1, 1000000, QStringLiteral("--shard i/n: n"));
+        if (!n) return fail(usage + QStringLiteral(" (") + n.error() + QLatin1Char(')'));
+        auto i = parseWholeNumber(m.captured(1), 0, *n - 1, QStringLiteral("--shard i/n: i"));
+        if (!i) return fail(usage + QStringLiteral(" (") + i.error() + QLatin1Char(')'));
+        shard = *i;
+        shards = *n;
     }
     std::vector<int> neurons;
     for (size_t i = 0; i < selection->size(); ++i)

@@ -42,7 +42,8 @@ int runExport(const QStringList& args) {
     if (!layer) return fail(layer.error());
     auto selection = neuronSelection(c, (*model)->config().nInner);
     if (!selection) return fail(selection.error());
-    auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
+    // Exporting only reads: a cache in a directory the user cannot write still exports.
+    auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath(), CacheDb::Access::ReadOnly);
     if (!db) return fail(db.error());
     ExplainSession session(*model, c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath(), **db);
     LayerExportRequest request;

@@ -7,6 +7,7 @@
 #include "util/resource_paths.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 
 #include <csignal>
 
@@ -30,6 +31,15 @@ void addMiningOptions(Command& c) {
                QStringLiteral("N"));
 }
 
+/// The cache for mining commands. With `readFirst` (and the file there, and no --recompute) a
+/// read-only connection: a cached layer is then read without write access to the directory.
+Expected<std::unique_ptr<CacheDb>> openCache(const Command& c, bool readFirst) {
+    const QString path = c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath();
+    if (readFirst && !c.isSet(QStringLiteral("recompute")) && QFileInfo::exists(path))
+        return CacheDb::open(path, CacheDb::Access::ReadOnly);
+    return CacheDb::open(path);
+}
+
 struct MiningContext {
     std::shared_ptr<LanguageModel> model;
     std::unique_ptr<CacheDb> db;
@@ -37,13 +47,14 @@ struct MiningContext {
 };
 
 // Loads the model, opens the cache and obtains the mined layer, printing progress on stderr.
-Expected<MiningContext> mine(const Command& c, int topK) {
+// With `readFirst` the cache is opened for writing only when the layer must be mined.
+Expected<MiningContext> mine(const Command& c, int topK, bool readFirst = false) {
     if (!c.isSet(QStringLiteral("layer"))) return makeError(QStringLiteral("--layer is required"));
     auto model = loadModel(c);
     if (!model) return Error{model.error()};
     auto layer = c.intValue(QStringLiteral("layer"), 0, (*model)->config().nLayer - 1);
     if (!layer) return Error{layer.error()};
-    auto db = CacheDb::open(c.isSet(QStringLiteral("db")) ? c.value(QStringLiteral("db")) : defaultCachePath());
+    auto db = openCache(c, readFirst);
     if (!db) return Error{db.error()};
     auto batch = c.intValue(QStringLiteral("batch"), 1, 4096);
     if (!batch) return Error{batch.error()};
@@ -58,6 +69,14 @@ Expected<MiningContext> mine(const Command& c, int topK) {
     o.topK = topK;
     o.windowTokens = std::min(o.windowTokens, (*model)->config().nPositions);
     const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();
+    if ((*db)->readOnly()) {
+        auto found = findMinedLayer(**db, **model, corpus, o);
+        if (!found) return Error{found.error()};
+        if (found->has_value()) return MiningContext{std::move(*model), std::move(*db), **found};
+        const QString path = (*db)->path();
+        db = CacheDb::open(path);  // not cached: mining needs to write
+        if (!db) return Error{db.error()};
+    }
     std::signal(SIGINT, onSignal);
     QElapsedTimer timer;
     timer.start();
@@ -106,7 +125,7 @@ int runTop(const QStringList& args) {
     if (!c.isSet(QStringLiteral("neuron"))) return fail(QStringLiteral("--neuron is required"));
     auto k = c.intValue(QStringLiteral("k"), 1, 1000);
     if (!k) return fail(k.error());
-    auto ctx = mine(c, std::max(MineOptions{}.topK, *k));
+    auto ctx = mine(c, std::max(MineOptions{}.topK, *k), true);
     if (!ctx) return fail(ctx.error());
     auto neuron = c.intValue(QStringLiteral("neuron"), 0, ctx->model->config().nInner - 1);
     if (!neuron) return fail(neuron.error());

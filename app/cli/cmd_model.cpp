@@ -7,6 +7,8 @@
 
 #include <QFile>
 
+#include <cmath>
+
 namespace ns::cli {
 namespace {
 
@@ -87,6 +89,12 @@ int runActivations(const QStringList& args) {
         if (!a) return fail(a.error());
         const int64_t d = a->shape[2];
         for (size_t t = 0; t < window.size(); ++t) {
+            for (int64_t n = 0; n < d; ++n)  // JSON has no inf or NaN: nulls would read as a result
+                if (!std::isfinite(a->at(0, static_cast<int64_t>(t), n)))
+                    return fail(QStringLiteral("%1: layer %2, neuron %3 has a non-finite activation (%4) at token %5; "
+                                               "the model's weights overflow float")
+                                    .arg(model.directory()).arg(*layer).arg(n)
+                                    .arg(QString::number(a->at(0, static_cast<int64_t>(t), n))).arg(start + t));
             if (neuron >= 0) {
                 acts.push_back(a->at(0, t, neuron));
             } else {

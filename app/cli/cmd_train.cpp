@@ -84,11 +84,13 @@ int runTrain(const QStringList& args) {
     }
     o.steps = steps;
     o.seed = static_cast<uint64_t>(seed);
-    bool ok1, ok2, ok3;
-    o.learningRate = c.value(QStringLiteral("lr")).toDouble(&ok1);
-    o.minLearningRate = c.value(QStringLiteral("min-lr")).toDouble(&ok2);
-    o.weightDecay = c.value(QStringLiteral("weight-decay")).toDouble(&ok3);
-    if (!ok1 || !ok2 || !ok3) return fail(QStringLiteral("--lr, --min-lr and --weight-decay take numbers"));
+    const struct { const char* name; double* dst; double min, max; } reals[] = {
+        {"lr", &o.learningRate, 1e-9, 10}, {"min-lr", &o.minLearningRate, 0, 10}, {"weight-decay", &o.weightDecay, 0, 10}};
+    for (const auto& r : reals) {
+        auto v = c.doubleValue(QString::fromLatin1(r.name), r.min, r.max);
+        if (!v) return fail(v.error());
+        *r.dst = *v;
+    }
     o.config.vocabSize = 1;  // replaced by the tokenizer's size
 
     std::signal(SIGINT, onSignal);

@@ -108,10 +108,12 @@ Expected<std::vector<int>> neuronSelection(const Command& c, int count) {
     for (const QString& part : value.split(QLatin1Char(','))) {
         const auto m = item.match(part.trimmed());
         if (!m.hasMatch()) return makeError(QStringLiteral("--neurons expects N, A-B or a list of them, for example 0-99 or 3,17,40-45"));
-        const int from = m.captured(1).toInt(), to = m.captured(2).isEmpty() ? from : m.captured(2).toInt();
-        if (from > to || to >= count)
+        // Parsed in 64 bits: 4294967299 is out of range, not neuron 3.
+        auto from = parseWholeNumber(m.captured(1), 0, count - 1, QStringLiteral("--neurons"));
+        auto to = m.captured(2).isEmpty() ? from : parseWholeNumber(m.captured(2), 0, count - 1, QStringLiteral("--neurons"));
+        if (!from || !to || *from > *to)
             return makeError(QStringLiteral("--neurons %1: the layer has neurons 0-%2").arg(value).arg(count - 1));
-        for (int n = from; n <= to; ++n) chosen.insert(n);
+        for (int n = *from; n <= *to; ++n) chosen.insert(n);
     }
     return std::vector<int>(chosen.begin(), chosen.end());
 }

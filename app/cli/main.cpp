@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <memory>
 #include <functional>
 #include <map>
@@ -77,5 +78,10 @@ int main(int argc, char** argv) {
     }
     QStringList rest = args.mid(2);
     rest.prepend(args.at(0) + QLatin1Char(' ') + cmd);
-    return it->second.run(rest);
+    try {
+        return it->second.run(rest);
+    } catch (const std::bad_alloc&) {  // core catches its own; this is the last edge, never an abort
+        std::fprintf(stderr, "neuronscope-cli: %s: out of memory\n", cmd.toUtf8().constData());
+        return 1;
+    }
 }

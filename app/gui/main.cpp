@@ -74,8 +74,14 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "neuronscope: --neuron expects layer/neuron, e.g. 2/17\n");
             return 2;
         }
-        layer = m.captured(1).toInt();
-        neuron = m.captured(2).toInt();
+        bool okLayer = false, okNeuron = false;
+        layer = m.captured(1).toInt(&okLayer);
+        neuron = m.captured(2).toInt(&okNeuron);
+        if (!okLayer || !okNeuron) {
+            std::fprintf(stderr, "neuronscope: --neuron %s: the layer and neuron must fit in 32 bits\n",
+                         qPrintable(parser.value(neuronOpt)));
+            return 2;
+        }
     }
     // Scripted start (screenshots, demos): open, explain, import, show a tab, save, quit.
     bool explained = !parser.isSet(explainOpt);

@@ -1,10 +1,13 @@
 #include "activations/corpus_reader.h"
 
+#include "util/bounded_read.h"
+
 #include <QCryptographicHash>
 
 namespace ns {
 
 Expected<std::unique_ptr<CorpusReader>> CorpusReader::open(const QString& path) {
+    if (auto ok = checkCorpusFile(path); !ok) return Error{ok.error()};
     std::unique_ptr<CorpusReader> r(new CorpusReader(path));
     if (!r->m_file.open(QIODevice::ReadOnly))
         return makeError(QStringLiteral("%1: cannot open the corpus: %2").arg(path, r->m_file.errorString()));
@@ -31,6 +34,7 @@ bool CorpusReader::next(std::string* doc) {
 }
 
 Expected<QString> hashFile(const QString& path) {
+    if (auto ok = checkCorpusFile(path); !ok) return Error{ok.error()};
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
     QCryptographicHash h(QCryptographicHash::Sha256);

@@ -13,6 +13,7 @@ namespace ns {
 
 /// Streams a corpus file document by document: documents are separated by a line holding only
 /// <|endoftext|> (a file without separators is one document). Never holds the whole file.
+/// The corpus must be a regular file of at most kMaxCorpusBytes (util/bounded_read.h).
 class CorpusReader {
 public:
     static Expected<std::unique_ptr<CorpusReader>> open(const QString& path);
@@ -30,7 +31,7 @@ private:
     int64_t m_index = -1;
 };
 
-/// SHA-256 of a file's bytes (hex), read in blocks.
+/// SHA-256 of a corpus file's bytes (hex), read in blocks; the file must pass checkCorpusFile.
 Expected<QString> hashFile(const QString& path);
 
 }  // namespace ns

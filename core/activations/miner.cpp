@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 
 #include <algorithm>
+#include <cmath>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -39,6 +40,27 @@ struct RandomWindows {
         if (slots.size() > capacity) slots.erase(std::prev(slots.end()));
     }
 };
+
+/// A NaN or infinite activation (a model whose pre-activation overflows float, a spec beyond
+/// float's range) would corrupt every statistic of its neuron: it is an error naming where it is.
+/// `acts` is [N, rows, T] with the windows in its first rows; padding and filler rows are skipped.
+Expected<void> checkFinite(const TensorData& acts, const std::vector<std::shared_ptr<const TokenWindow>>& windows,
+                           int N, size_t T, int layer) {
+    const size_t rows = acts.values.size() / (static_cast<size_t>(N) * T);
+    for (size_t i = 0; i < acts.values.size(); ++i) {
+        if (std::isfinite(acts.values[i])) continue;
+        const size_t n = i / (rows * T), b = (i / T) % rows, t = i % T;
+        if (b >= windows.size() || t >= windows[b]->tokens.size()) continue;  // padding
+        const QString where = layer < 0 ? QStringLiteral("the calibration neuron") : QStringLiteral("layer %1, neuron %2").arg(layer).arg(n);
+        return makeError(QStringLiteral("%1 has a non-finite activation (%2) at token %3 of document %4 (token id %5); "
+                                        "the model's weights or the spec overflow float")
+                             .arg(where, QString::number(acts.values[i]))
+                             .arg(windows[b]->offset + static_cast<int64_t>(t))
+                             .arg(windows[b]->document)
+                             .arg(windows[b]->tokens[t]));
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -101,6 +123,7 @@ Expected<LayerRecords> mineNeurons(const BpeTokenizer& tok, const QString& corpu
             out.tokens += static_cast<int64_t>(pending[b]->tokens.size());
             windowKeys[b] = splitmix64(o.seed ^ splitmix64(static_cast<uint64_t>(pending[b]->id)));
         }
+        if (auto finite = checkFinite(*acts, pending, N, T, o.layer); !finite) return finite;
         // Neurons are independent: split them over the cores between two forward passes.
         auto accumulate = [&](int from, int to) {
             for (int n = from; n < to; ++n)

@@ -51,6 +51,7 @@ NeuronAccumulator::NeuronAccumulator(const MineOptions& o)
       m_histWidth(1.0 / o.histogramBins), m_hist(static_cast<size_t>(o.histogramBins), 0) {}
 
 void NeuronAccumulator::growLevelRange(double value) {
+    if (!std::isfinite(value)) return;  // as for the histogram
     if (m_levelTop == 0) {
         m_levelTop = std::exp2(std::ceil(std::log2(value)));
         return;
@@ -73,6 +74,7 @@ void NeuronAccumulator::growLevelRange(double value) {
 }
 
 void NeuronAccumulator::growHistogramRange(double value) {
+    if (!std::isfinite(value)) return;  // doubling never reaches inf; the miner rejects such activations first
     const size_t N = m_hist.size();
     while (value >= kHistLow + m_histWidth * N) {
         for (size_t i = 0; i < N / 2; ++i) m_hist[i] = m_hist[2 * i] + m_hist[2 * i + 1];

@@ -82,7 +82,9 @@ Expected<std::vector<std::vector<float>>> CalibrationSource::activations(const s
         QStringList texts;
         texts.reserve(static_cast<int>(row.size()));
         for (int id : row) texts << (id >= 0 && id < m_table->vocabSize() ? m_table->text(id) : QString());
-        out.push_back(m_spec.activations(texts));
+        auto acts = m_spec.activations(texts);
+        if (!acts) return Error{acts.error()};
+        out.push_back(std::move(*acts));
         m_tokens += static_cast<int64_t>(row.size());
     }
     return out;

@@ -1,5 +1,7 @@
 #include "agents/calibration_neuron.h"
 
+#include "util/bounded_read.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -10,38 +12,65 @@
 namespace ns {
 
 Expected<CalibrationNeuron> CalibrationNeuron::load(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
-    return parse(f.readAll(), path);
+    auto bytes = readBoundedFile(path, kMaxConfigBytes);
+    if (!bytes) return Error{bytes.error()};
+    return parse(*bytes, path);
 }
+
+namespace {
+
+/// PCRE2 reads a match limit at the start of the pattern; a match that reaches it fails with
+/// an error (QRegularExpressionMatch::isValid() is false), which tells it from "no match".
+QString limited(const QString& pattern) {
+    return QStringLiteral("(*LIMIT_MATCH=%1)").arg(CalibrationNeuron::kMatchSteps) + pattern;
+}
+
+}  // namespace
 
 Expected<CalibrationNeuron> CalibrationNeuron::parse(const QByteArray& json, const QString& source) {
     auto fail = [&](const QString& what) { return makeError(QStringLiteral("%1: %2").arg(source, what)); };
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
     if (err.error != QJsonParseError::NoError) return fail(QStringLiteral("not valid JSON: ") + err.errorString());
+    if (!doc.isObject()) return fail(QStringLiteral("a calibration spec is a JSON object"));
     const QJsonObject root = doc.object();
     if (!root.value(QStringLiteral("modes")).isArray() || root.value(QStringLiteral("modes")).toArray().isEmpty())
         return fail(QStringLiteral("a calibration spec needs a non-empty \"modes\" array"));
+    const QJsonArray modes = root.value(QStringLiteral("modes")).toArray();
+    if (modes.size() > kMaxModes)
+        return fail(QStringLiteral("the spec has %1 modes; a calibration neuron has at most %2").arg(modes.size()).arg(kMaxModes));
+    if (root.contains(QStringLiteral("name")) && !root.value(QStringLiteral("name")).isString())
+        return fail(QStringLiteral("\"name\" must be a string"));
     CalibrationNeuron n;
     n.m_name = root.value(QStringLiteral("name")).toString(QStringLiteral("calibration"));
     int index = 0;
-    for (const QJsonValue& v : root.value(QStringLiteral("modes")).toArray()) {
+    for (const QJsonValue& v : modes) {
+        if (!v.isObject()) return fail(QStringLiteral("mode %1 is not a JSON object").arg(index));
         const QJsonObject o = v.toObject();
         CalibrationMode m;
+        for (const char* key : {"token_regex", "context_regex"})
+            if (o.contains(QLatin1String(key)) && !o.value(QLatin1String(key)).isString())
+                return fail(QStringLiteral("mode %1: \"%2\" must be a string").arg(index).arg(QLatin1String(key)));
         m.tokenRegex = o.value(QStringLiteral("token_regex")).toString();
         m.contextRegex = o.value(QStringLiteral("context_regex")).toString();
-        m.activation = o.value(QStringLiteral("activation")).toDouble(1.0);
+        if (o.contains(QStringLiteral("activation"))) {
+            const QJsonValue a = o.value(QStringLiteral("activation"));
+            if (!a.isDouble())
+                return fail(QStringLiteral("mode %1: \"activation\" must be a number, not %2")
+                                .arg(index).arg(QString::fromUtf8(QJsonDocument(QJsonArray{a}).toJson(QJsonDocument::Compact)).mid(1).chopped(1)));
+            m.activation = a.toDouble();
+        }
         if (m.tokenRegex.isEmpty()) return fail(QStringLiteral("mode %1 has no \"token_regex\"").arg(index));
-        if (!std::isfinite(m.activation) || m.activation <= 0)
-            return fail(QStringLiteral("mode %1: \"activation\" must be a positive number").arg(index));
+        if (!std::isfinite(m.activation) || m.activation <= 0 || m.activation > kMaxActivation)
+            return fail(QStringLiteral("mode %1: \"activation\" %2 is out of range (greater than 0, at most %3)")
+                            .arg(index).arg(m.activation).arg(kMaxActivation));
         Compiled c;
-        c.token = QRegularExpression(QRegularExpression::anchoredPattern(m.tokenRegex));
+        c.token = QRegularExpression(limited(QRegularExpression::anchoredPattern(m.tokenRegex)));
         if (!c.token.isValid())
             return fail(QStringLiteral("mode %1: token_regex \"%2\" is not a valid regular expression (%3)")
                             .arg(index).arg(m.tokenRegex, c.token.errorString()));
         if (!m.contextRegex.isEmpty()) {
-            c.context = QRegularExpression(QStringLiteral("(?:%1)\\z").arg(m.contextRegex));
+            c.context = QRegularExpression(limited(QStringLiteral("(?:%1)\\z").arg(m.contextRegex)));
             c.hasContext = true;
             if (!c.context.isValid())
                 return fail(QStringLiteral("mode %1: context_regex \"%2\" is not a valid regular expression (%3)")
@@ -51,21 +80,36 @@ Expected<CalibrationNeuron> CalibrationNeuron::parse(const QByteArray& json, con
         n.m_compiled.push_back(c);
         ++index;
     }
+    n.m_source = source;
     return n;
 }
 
-bool CalibrationNeuron::matches(int mode, const QStringList& tokens, int index, const QString& before) const {
+Expected<bool> CalibrationNeuron::matches(int mode, const QStringList& tokens, int index, const QString& before) const {
     const Compiled& c = m_compiled[static_cast<size_t>(mode)];
-    if (!c.token.match(tokens[index]).hasMatch()) return false;
-    return !c.hasContext || c.context.match(before).hasMatch();
+    auto tooMuchWork = [&](const char* which) {
+        return makeError(QStringLiteral("%1: mode %2: %3 needs more than %4 backtracking steps on the text \"%5\"; "
+                                        "simplify it (nested repetition such as (a+)+ backtracks exponentially)")
+                             .arg(m_source).arg(mode).arg(QLatin1String(which)).arg(kMatchSteps)
+                             .arg(QString(before + tokens[index]).right(80)));
+    };
+    const QRegularExpressionMatch token = c.token.match(tokens[index]);
+    if (!token.isValid()) return tooMuchWork("token_regex");
+    if (!token.hasMatch()) return false;
+    if (!c.hasContext) return true;
+    const QRegularExpressionMatch context = c.context.match(before.right(kContextChars));
+    if (!context.isValid()) return tooMuchWork("context_regex");
+    return context.hasMatch();
 }
 
-std::vector<float> CalibrationNeuron::activations(const QStringList& tokens) const {
+Expected<std::vector<float>> CalibrationNeuron::activations(const QStringList& tokens) const {
     std::vector<float> out(static_cast<size_t>(tokens.size()), 0.f);
     QString before;
     for (int i = 0; i < tokens.size(); ++i) {
-        for (int m = 0; m < static_cast<int>(m_modes.size()); ++m)
-            if (matches(m, tokens, i, before)) out[i] = std::max(out[i], static_cast<float>(m_modes[m].activation));
+        for (int m = 0; m < static_cast<int>(m_modes.size()); ++m) {
+            auto hit = matches(m, tokens, i, before);
+            if (!hit) return Error{hit.error()};
+            if (*hit) out[i] = std::max(out[i], static_cast<float>(m_modes[m].activation));
+        }
         before += tokens[i];
     }
     return out;
@@ -75,7 +119,8 @@ std::vector<float> CalibrationNeuron::modeActivations(int mode, const QStringLis
     std::vector<float> out(static_cast<size_t>(tokens.size()), 0.f);
     QString before;
     for (int i = 0; i < tokens.size(); ++i) {
-        if (matches(mode, tokens, i, before)) out[i] = static_cast<float>(m_modes[static_cast<size_t>(mode)].activation);
+        auto hit = matches(mode, tokens, i, before);
+        if (hit && *hit) out[i] = static_cast<float>(m_modes[static_cast<size_t>(mode)].activation);
         before += tokens[i];
     }
     return out;

@@ -20,8 +20,19 @@ struct CalibrationMode {
 /// A synthetic neuron with known modes, from a JSON spec:
 /// {"name": "...", "modes": [{"token_regex": "...", "context_regex": "...", "activation": 1.0}]}.
 /// Its activation at a token is the largest `activation` of the modes that match, else 0.
+///
+/// Bounds, so that a spec cannot make mining run for minutes: at most kMaxModes modes; an
+/// activation is a number in (0, kMaxActivation]; the regexes are PCRE2 (QRegularExpression)
+/// with each match limited to kMatchSteps backtracking steps, and a context regex sees only
+/// the last kContextChars characters before the token. A match that exceeds its steps is an
+/// error naming the mode, never a silent "no match".
 class CalibrationNeuron {
 public:
+    static constexpr int kMaxModes = 32;
+    static constexpr double kMaxActivation = 1e6;
+    static constexpr int kMatchSteps = 100000;
+    static constexpr int kContextChars = 256;
+
     static Expected<CalibrationNeuron> load(const QString& path);
     static Expected<CalibrationNeuron> parse(const QByteArray& json, const QString& source);
 
@@ -29,9 +40,10 @@ public:
     const std::vector<CalibrationMode>& modes() const { return m_modes; }
 
     /// Activation at every token of a window, given its decoded token texts. The context of a
-    /// token is the window's text before it.
-    std::vector<float> activations(const QStringList& tokens) const;
-    /// One planted mode alone (its activation where it matches, else 0).
+    /// token is the window's text before it. An error when a regex exceeds its match steps.
+    Expected<std::vector<float>> activations(const QStringList& tokens) const;
+    /// One planted mode alone (its activation where it matches, else 0): the ground truth tests
+    /// compare with; a match over the step limit counts as none here.
     std::vector<float> modeActivations(int mode, const QStringList& tokens) const;
 
 private:
@@ -39,9 +51,10 @@ private:
         QRegularExpression token, context;
         bool hasContext = false;
     };
-    bool matches(int mode, const QStringList& tokens, int index, const QString& before) const;
+    Expected<bool> matches(int mode, const QStringList& tokens, int index, const QString& before) const;
 
     QString m_name;
+    QString m_source;  ///< the spec's file, for messages
     std::vector<CalibrationMode> m_modes;
     std::vector<Compiled> m_compiled;
 };

@@ -9,6 +9,7 @@
 #include "model/language_model.h"
 #include "store/cache_db.h"
 #include "store/mined_layers.h"
+#include "util/bounded_read.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -20,11 +21,7 @@ namespace {
 // Bump when the loop's method changes what a run produces, so old cached runs are not reused.
 constexpr const char* kLoopVersion = "loop-1";
 
-Expected<QByteArray> readSpec(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
-    return f.readAll();
-}
+Expected<QByteArray> readSpec(const QString& path) { return readBoundedFile(path, kMaxConfigBytes); }
 
 QString sha256(const QByteArray& bytes) {
     return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());

@@ -550,6 +550,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
 
     // 1. Splits.
     run.splits = splitRecord(record, o.seed);
+    if (auto enough = checkSplits(run.splits); !enough) return Error{enough.error()};
     run.evidence = run.splits.train;
     out.splits = splitsToJson(run.splits);
     run.note("splitter", QStringLiteral("%1 train, %2 valid and %3 test exemplars, split by document")

@@ -109,6 +109,18 @@ ExemplarSplits splitRecord(const NeuronRecord& record, uint64_t seed) {
     return out;
 }
 
+Expected<void> checkSplits(const ExemplarSplits& s) {
+    if (!s.train.empty() && !s.valid.empty() && !s.test.empty()) return {};
+    std::set<int64_t> documents;
+    for (const auto* side : {&s.train, &s.valid, &s.test})
+        for (const Sample& x : *side) documents.insert(x.document);
+    return makeError(QStringLiteral("the corpus is too small to split: this neuron's exemplars come from %1 document(s), giving "
+                                    "%2 train, %3 valid and %4 test exemplars; train, valid and test each need documents of "
+                                    "their own, so the corpus needs at least %5 documents (separated by <|endoftext|> lines) "
+                                    "in which the neuron has exemplars")
+                         .arg(documents.size()).arg(s.train.size()).arg(s.valid.size()).arg(s.test.size()).arg(kMinSplitDocuments));
+}
+
 nlohmann::json splitsToJson(const ExemplarSplits& splits) {
     auto list = [](const std::vector<Sample>& v) {
         nlohmann::json a = nlohmann::json::array();

@@ -2,6 +2,7 @@
 
 #include "activations/neuron_record.h"
 #include "agents/sample.h"
+#include "util/expected.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -20,6 +21,12 @@ struct ExemplarSplits {
 /// and random counts as top); no document lands on two sides; documents with top exemplars are
 /// dealt out so that each side gets its share of them (train 40%, valid 30%, test 30%).
 ExemplarSplits splitRecord(const NeuronRecord& record, uint64_t seed);
+
+/// The fewest documents with exemplars a split can score from: one for each side.
+constexpr int kMinSplitDocuments = 3;
+/// An error unless every side has exemplars: a corpus of too few documents would otherwise
+/// score nothing and report r = 0 as a result.
+Expected<void> checkSplits(const ExemplarSplits& splits);
 
 /// Window ids and kinds of each split (what the cache keeps to show which windows were where).
 nlohmann::json splitsToJson(const ExemplarSplits& splits);

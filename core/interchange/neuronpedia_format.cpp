@@ -1,6 +1,10 @@
 #include "interchange/neuronpedia_format.h"
 
+#include "util/bounded_read.h"
+
 #include <QFile>
+
+#include <climits>
 
 namespace ns {
 namespace {
@@ -13,22 +17,30 @@ json tokensOf(const std::vector<int>& ids, const TokenText& text) {
     return out;
 }
 
+/// A JSON integer from 0 to 2^31-1, else -1 (nothing larger is truncated into range).
+int indexNumber(const json& v) {
+    if (v.is_number_unsigned()) return v.get<uint64_t>() <= uint64_t(INT_MAX) ? static_cast<int>(v.get<uint64_t>()) : -1;
+    if (v.is_number_integer()) return -1;  // negative
+    return -2;                              // not an integer
+}
+
+int indexText(const QString& s) {
+    bool ok = false;
+    const qlonglong v = s.toLongLong(&ok);
+    return ok && v >= 0 && v <= INT_MAX ? static_cast<int>(v) : -1;
+}
+
 /// "6-res-jb" -> 6, 6 -> 6; -1 when neither.
 int layerOf(const json& v) {
-    if (v.is_number_integer()) return v.get<int>();
+    if (const int n = indexNumber(v); n != -2) return n;
     if (!v.is_string()) return -1;
-    const QString s = QString::fromStdString(v.get<std::string>());
-    bool ok = false;
-    const int layer = s.section(QLatin1Char('-'), 0, 0).toInt(&ok);
-    return ok ? layer : -1;
+    return indexText(QString::fromStdString(v.get<std::string>()).section(QLatin1Char('-'), 0, 0));
 }
 
 int indexOf(const json& v) {
-    if (v.is_number_integer()) return v.get<int>();
+    if (const int n = indexNumber(v); n != -2) return n;
     if (!v.is_string()) return -1;
-    bool ok = false;
-    const int i = QString::fromStdString(v.get<std::string>()).toInt(&ok);
-    return ok ? i : -1;
+    return indexText(QString::fromStdString(v.get<std::string>()));
 }
 
 QString stringField(const json& j, std::initializer_list<const char*> keys) {
@@ -44,10 +56,11 @@ Expected<ForeignExplanation> readFeature(const json& item, const QString& origin
     e.origin = origin;
     e.layer = f.contains("layer") ? layerOf(f.at("layer")) : -1;
     e.neuron = f.contains("index") ? indexOf(f.at("index")) : -1;
-    if (e.layer < 0) return makeError(QStringLiteral("%1: \"layer\" must be a layer number or \"<layer>-<source>\"").arg(origin));
-    if (e.neuron < 0) return makeError(QStringLiteral("%1: \"index\" must be a neuron number").arg(origin));
+    if (e.layer < 0)
+        return makeError(QStringLiteral("%1: \"layer\" must be a layer number (0 to %2) or \"<layer>-<source>\"").arg(origin).arg(INT_MAX));
+    if (e.neuron < 0) return makeError(QStringLiteral("%1: \"index\" must be a neuron number (0 to %2)").arg(origin).arg(INT_MAX));
     e.text = stringField(f, {"explanation", "description"});
-    if (e.text.isEmpty()) return makeError(QStringLiteral("%1: no \"explanation\" (or \"description\") text").arg(origin));
+    if (e.text.trimmed().isEmpty()) return makeError(QStringLiteral("%1: no \"explanation\" (or \"description\") text").arg(origin));
     e.explainer = stringField(f, {"explanationModel", "explanationModelName"});
     for (const char* k : {"explanationScore", "simulationScore"})
         if (f.contains(k) && f.at(k).is_number()) {
@@ -89,8 +102,9 @@ json neuronpediaFeature(const NeuronExport& n, const NeuronpediaIds& ids, const 
 Expected<std::vector<ForeignExplanation>> readNeuronpediaExplanations(const QString& path) {
     QFile file(path);
     if (!file.exists()) return makeError(QStringLiteral("%1: no such file").arg(path));
-    if (!file.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()));
-    const QByteArray bytes = file.readAll();
+    auto read = readBoundedFile(path, kMaxTextBytes);
+    if (!read) return Error{read.error()};
+    const QByteArray bytes = *read;
     std::vector<ForeignExplanation> out;
     const json whole = json::parse(bytes.toStdString(), nullptr, false);
     if (!whole.is_discarded() && whole.is_array()) {

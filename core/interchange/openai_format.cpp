@@ -1,11 +1,14 @@
 #include "interchange/openai_format.h"
 
+#include "util/bounded_read.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 
 #include <algorithm>
+#include <climits>
 
 namespace ns {
 namespace {
@@ -64,29 +67,50 @@ Expected<void> writeFile(const QString& path, const QByteArray& bytes) {
     return {};
 }
 
+/// A layer or neuron index from 0 to 2^31-1 (a number or a numeric string), else -1: nothing
+/// larger is truncated into range.
 int intField(const json& j, const char* key) {
     const auto it = j.find(key);
     if (it == j.end()) return -1;
-    if (it->is_number_integer()) return it->get<int>();
-    if (it->is_string()) {
+    qlonglong v = -1;
+    if (it->is_number_unsigned()) v = it->get<uint64_t>() > uint64_t(INT_MAX) ? -1 : static_cast<qlonglong>(it->get<uint64_t>());
+    else if (it->is_number_integer()) v = it->get<int64_t>();
+    else if (it->is_string()) {
         bool ok = false;
-        const int v = QString::fromStdString(it->get<std::string>()).toInt(&ok);
-        return ok ? v : -1;
+        v = QString::fromStdString(it->get<std::string>()).toLongLong(&ok);
+        if (!ok) v = -1;
     }
-    return -1;
+    return v >= 0 && v <= INT_MAX ? static_cast<int>(v) : -1;
+}
+
+/// OpenAI's objects name their class; a different one is another kind of file.
+Expected<void> checkDataclass(const json& j, const char* expected, const QString& origin) {
+    if (!j.contains("dataclass_name")) return {};
+    const json& name = j.at("dataclass_name");
+    if (name.is_string() && name.get<std::string>() == expected) return {};
+    return makeError(QStringLiteral("%1: dataclass_name is %2, expected \"%3\"")
+                         .arg(origin, QString::fromStdString(name.dump()), QLatin1String(expected)));
 }
 
 Expected<void> readResults(const json& j, const QString& origin, std::vector<ForeignExplanation>& out) {
     if (!j.is_object() || !j.contains("scored_explanations") || !j.contains("neuron_id"))
         return makeError(QStringLiteral("%1: not a NeuronSimulationResults object (it needs neuron_id and scored_explanations)").arg(origin));
+    if (auto ok = checkDataclass(j, "NeuronSimulationResults", origin); !ok) return ok;
     const json& id = j.at("neuron_id");
+    if (id.is_object())
+        if (auto ok = checkDataclass(id, "NeuronId", origin + QStringLiteral(": neuron_id")); !ok) return ok;
     const int layer = id.is_object() ? intField(id, "layer_index") : -1;
     const int neuron = id.is_object() ? intField(id, "neuron_index") : -1;
-    if (layer < 0 || neuron < 0) return makeError(QStringLiteral("%1: neuron_id needs layer_index and neuron_index ≥ 0").arg(origin));
+    if (layer < 0 || neuron < 0)
+        return makeError(QStringLiteral("%1: neuron_id needs layer_index and neuron_index from 0 to %2").arg(origin).arg(INT_MAX));
     if (!j.at("scored_explanations").is_array()) return makeError(QStringLiteral("%1: scored_explanations is not a list").arg(origin));
+    if (j.at("scored_explanations").empty()) return makeError(QStringLiteral("%1: scored_explanations is empty").arg(origin));
     for (const json& e : j.at("scored_explanations")) {
         if (!e.is_object() || !e.contains("explanation") || !e.at("explanation").is_string())
             return makeError(QStringLiteral("%1: a scored explanation has no explanation text").arg(origin));
+        if (auto ok = checkDataclass(e, "ScoredExplanation", origin + QStringLiteral(": scored explanation")); !ok) return ok;
+        if (QString::fromStdString(e.at("explanation").get<std::string>()).trimmed().isEmpty())
+            return makeError(QStringLiteral("%1: a scored explanation's text is empty").arg(origin));
         ForeignExplanation f;
         f.layer = layer;
         f.neuron = neuron;
@@ -103,9 +127,9 @@ Expected<void> readResults(const json& j, const QString& origin, std::vector<For
 }
 
 Expected<void> readFile(const QString& path, std::vector<ForeignExplanation>& out) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return makeError(QStringLiteral("%1: cannot read: %2").arg(path, f.errorString()));
-    const QList<QByteArray> lines = f.readAll().split('\n');
+    auto bytes = readBoundedFile(path, kMaxTextBytes);
+    if (!bytes) return Error{bytes.error()};
+    const QList<QByteArray> lines = bytes->split('\n');
     int read = 0;
     for (int i = 0; i < lines.size(); ++i) {
         if (lines[i].trimmed().isEmpty()) continue;

@@ -3,6 +3,7 @@
 #include "model/compute_pool.h"
 #include "model/gpt2_net.h"
 #include "model/safetensors.h"
+#include "model/weight_layout.h"
 #include "text/utf8.h"
 
 #include <QCryptographicHash>
@@ -16,7 +17,7 @@
 
 #include <atomic>
 #include <mutex>
-#include <regex>
+#include <new>
 
 namespace ns {
 
@@ -60,19 +61,12 @@ QString shapeText(const std::vector<int64_t>& s) {
 Expected<void> loadWeights(Gpt2Net& net, const SafetensorsFile& file) {
     torch::NoGradGuard noGrad;
     const ModelConfig& c = net.config();
+    // Names and layer indices were checked by checkWeightLayout before the net was allocated.
     std::map<std::string, const TensorInfo*> byName;
-    static const std::regex layerRe(R"(h\.(\d+)\.(.*))");
     for (const auto& t : file.tensors()) {
-        std::string name = t.name;
-        if (name.rfind("transformer.", 0) == 0) name = name.substr(12);
-        std::smatch m;
-        if (std::regex_match(name, m, layerRe)) {
-            if (m[2] == "attn.bias" || m[2] == "attn.masked_bias") continue;  // legacy mask buffers
-            if (std::stoi(m[1].str()) >= c.nLayer)
-                return makeError(QStringLiteral("%1: tensor '%2' belongs to layer %3, but config.json says n_layer = %4")
-                                     .arg(file.path(), toDisplayText(t.name), QString::fromStdString(m[1].str())).arg(c.nLayer));
-        }
-        byName[name] = &t;
+        const auto parsed = parseLayerTensorName(t.name);
+        if (parsed && (parsed->rest == "attn.bias" || parsed->rest == "attn.masked_bias")) continue;  // legacy mask buffers
+        byName[std::string(withoutTransformerPrefix(t.name))] = &t;
     }
     // First every name and shape, so nothing is read from a file that disagrees with its config.
     std::vector<std::pair<const TensorInfo*, torch::Tensor>> plan;
@@ -148,6 +142,8 @@ Expected<std::shared_ptr<LanguageModel>> LanguageModel::load(const QString& dirP
     auto file = SafetensorsFile::open(weightsPath);
     if (!file) return Error{file.error()};
 
+    if (auto r = checkWeightLayout(file.value(), config.value()); !r) return Error{r.error()};
+
     std::shared_ptr<LanguageModel> m(new LanguageModel());
     try {
         m->d->net = std::make_shared<Gpt2Net>(config.value());
@@ -156,6 +152,8 @@ Expected<std::shared_ptr<LanguageModel>> LanguageModel::load(const QString& dirP
         for (auto& p : m->d->net->parameters()) p.set_requires_grad(false);  // inference only
     } catch (const c10::Error& e) {
         return makeError(QStringLiteral("%1: cannot build the model: %2").arg(dirPath, QString::fromUtf8(e.what_without_backtrace())));
+    } catch (const std::bad_alloc&) {
+        return makeError(QStringLiteral("%1: not enough memory for the model config.json describes").arg(dirPath));
     }
     m->d->dir = dir.absolutePath();
     m->d->config = config.value();

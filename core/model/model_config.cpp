@@ -1,42 +1,73 @@
 #include "model/model_config.h"
 
-#include <QFile>
+#include "util/bounded_read.h"
 
 #include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
 
 namespace ns {
 
 Expected<ModelConfig> ModelConfig::load(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
-    return parse(f.readAll().toStdString(), path);
+    auto bytes = readBoundedFile(path, kMaxConfigBytes);
+    if (!bytes) return Error{bytes.error()};
+    return parse(bytes->toStdString(), path);
 }
+
+namespace {
+
+constexpr int64_t kMaxSize = std::numeric_limits<int>::max();
+
+/// A size key as a 64-bit value, so that nothing above 2^31 is truncated before it is checked.
+void readSize(const nlohmann::json& j, const char* key, int* out, bool required) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) {
+        if (required) throw std::runtime_error(std::string("missing integer \"") + key + "\"");
+        return;
+    }
+    if (!it->is_number_integer()) throw std::runtime_error(std::string("\"") + key + "\" must be an integer, not " + it->dump());
+    const bool tooLarge = it->is_number_unsigned() ? it->get<uint64_t>() > uint64_t(kMaxSize) : it->get<int64_t>() > kMaxSize;
+    if (tooLarge || it->get<int64_t>() < 1)
+        throw std::runtime_error(std::string("\"") + key + "\" = " + it->dump() + " is out of range (1 to " +
+                                 std::to_string(kMaxSize) + ")");
+    *out = static_cast<int>(it->get<int64_t>());
+}
+
+}  // namespace
 
 Expected<ModelConfig> ModelConfig::parse(const std::string& text, const QString& source) {
     ModelConfig c;
     try {
         const auto j = nlohmann::json::parse(text);
-        auto getInt = [&](const char* key, int* out, bool required) {
-            if (j.contains(key) && j[key].is_number_integer()) {
-                *out = j[key].get<int>();
-            } else if (required) {
-                throw std::runtime_error(std::string("missing integer \"") + key + "\"");
-            }
-        };
-        getInt("vocab_size", &c.vocabSize, true);
-        getInt("n_positions", &c.nPositions, true);
-        getInt("n_embd", &c.nEmbd, true);
-        getInt("n_layer", &c.nLayer, true);
-        getInt("n_head", &c.nHead, true);
-        c.nInner = 4 * c.nEmbd;
-        getInt("n_inner", &c.nInner, false);
-        if (j.contains("layer_norm_epsilon") && j["layer_norm_epsilon"].is_number())
-            c.layerNormEps = j["layer_norm_epsilon"].get<double>();
-        if (j.contains("activation_function") && j["activation_function"].is_string())
-            c.activation = j["activation_function"].get<std::string>();
-        if (j.contains("tie_word_embeddings") && j["tie_word_embeddings"].is_boolean())
-            c.tieWordEmbeddings = j["tie_word_embeddings"].get<bool>();
+        if (!j.is_object()) throw std::runtime_error("the file is not a JSON object");
+        readSize(j, "vocab_size", &c.vocabSize, true);
+        readSize(j, "n_positions", &c.nPositions, true);
+        readSize(j, "n_embd", &c.nEmbd, true);
+        readSize(j, "n_layer", &c.nLayer, true);
+        readSize(j, "n_head", &c.nHead, true);
+        if (j.contains("n_inner") && !j["n_inner"].is_null()) {
+            readSize(j, "n_inner", &c.nInner, true);
+        } else {
+            if (4 * int64_t(c.nEmbd) > kMaxSize)
+                throw std::runtime_error("n_inner is null and 4 * n_embd = " + std::to_string(4 * int64_t(c.nEmbd)) +
+                                         " is out of range (1 to " + std::to_string(kMaxSize) + ")");
+            c.nInner = 4 * c.nEmbd;
+        }
+        if (const auto it = j.find("layer_norm_epsilon"); it != j.end() && !it->is_null()) {
+            if (!it->is_number()) throw std::runtime_error("\"layer_norm_epsilon\" must be a number, not " + it->dump());
+            c.layerNormEps = it->get<double>();
+        }
+        if (const auto it = j.find("activation_function"); it != j.end() && !it->is_null()) {
+            if (!it->is_string()) throw std::runtime_error("\"activation_function\" must be a string, not " + it->dump());
+            c.activation = it->get<std::string>();
+        }
+        if (const auto it = j.find("tie_word_embeddings"); it != j.end() && !it->is_null()) {
+            if (!it->is_boolean()) throw std::runtime_error("\"tie_word_embeddings\" must be true or false, not " + it->dump());
+            c.tieWordEmbeddings = it->get<bool>();
+        }
     } catch (const std::exception& e) {
         return makeError(QStringLiteral("%1: not a GPT-2 config: %2").arg(source, QString::fromUtf8(e.what())));
     }
@@ -49,6 +80,9 @@ QString ModelConfig::validate() const {
     if (vocabSize <= 0 || nPositions <= 0 || nEmbd <= 0 || nLayer <= 0 || nHead <= 0 || nInner <= 0)
         return QStringLiteral("sizes must be positive");
     if (nEmbd % nHead != 0) return QStringLiteral("n_embd %1 is not divisible by n_head %2").arg(nEmbd).arg(nHead);
+    // LayerNorm divides by sqrt(variance + epsilon): a negative or huge epsilon gives NaN or flat activations.
+    if (!std::isfinite(layerNormEps) || layerNormEps <= 0 || layerNormEps > 1)
+        return QStringLiteral("layer_norm_epsilon %1 is out of range (greater than 0, at most 1)").arg(layerNormEps);
     if (activation != "gelu_new" && activation != "gelu_pytorch_tanh" && activation != "gelu")
         return QStringLiteral("activation_function \"%1\" is not supported (gelu_new, gelu_pytorch_tanh, gelu)")
             .arg(QString::fromStdString(activation));

@@ -74,14 +74,21 @@ Expected<SafetensorsFile> SafetensorsFile::open(const QString& path) {
         else if (dt == "BF16") t.dtype = DType::BF16;
         else return bad(QStringLiteral("dtype %1 is not supported (F32, F16 or BF16)").arg(QString::fromStdString(dt.dump())));
         if (!entry["shape"].is_array()) return bad(QStringLiteral("shape is not an array"));
+        // The element count is checked before each multiplication, so it can never wrap.
+        constexpr uint64_t kMaxElements = uint64_t(1) << 40;
         uint64_t numel = 1;
+        bool tooLarge = false;
         for (const auto& d : entry["shape"]) {
-            if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > (int64_t(1) << 40))
+            if (!d.is_number_unsigned() || d.get<uint64_t>() > kMaxElements)
                 return bad(QStringLiteral("shape %1 is not a list of sizes").arg(QString::fromStdString(entry["shape"].dump())));
-            t.shape.push_back(d.get<int64_t>());
-            numel *= static_cast<uint64_t>(d.get<int64_t>());
-            if (numel > (uint64_t(1) << 40)) return bad(QStringLiteral("shape is too large"));
+            const uint64_t size = d.get<uint64_t>();
+            t.shape.push_back(static_cast<int64_t>(size));
+            if (size != 0 && numel > kMaxElements / size) tooLarge = true;
+            else numel *= size;
         }
+        if (tooLarge && numel != 0)  // a zero anywhere in the shape makes it empty, whatever the rest
+            return bad(QStringLiteral("shape %1 holds more than 2^40 elements").arg(QString::fromStdString(entry["shape"].dump())));
+        if (tooLarge) numel = 0;
         const auto& off = entry["data_offsets"];
         if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
             return bad(QStringLiteral("data_offsets must be two non-negative integers"));
@@ -98,13 +105,18 @@ Expected<SafetensorsFile> SafetensorsFile::open(const QString& path) {
                            .arg(numel * dtypeSize(t.dtype)));
         st.m_tensors.push_back(std::move(t));
     }
+    // Empty tensors occupy no bytes; among the others, each must start at or after the end of
+    // every tensor before it (the furthest end so far, not just the neighbour's).
     std::vector<const TensorInfo*> byOffset;
-    for (const auto& t : st.m_tensors) byOffset.push_back(&t);
+    for (const auto& t : st.m_tensors)
+        if (t.end > t.begin) byOffset.push_back(&t);
     std::sort(byOffset.begin(), byOffset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
-    for (size_t i = 1; i < byOffset.size(); ++i) {
-        if (byOffset[i]->begin < byOffset[i - 1]->end && byOffset[i]->end > byOffset[i]->begin)
+    const TensorInfo* furthest = nullptr;
+    for (const TensorInfo* t : byOffset) {
+        if (furthest && t->begin < furthest->end)
             return fail(QStringLiteral("tensors '%1' and '%2' overlap in the data section")
-                            .arg(toDisplayText(byOffset[i - 1]->name), toDisplayText(byOffset[i]->name)));
+                            .arg(toDisplayText(furthest->name), toDisplayText(t->name)));
+        if (!furthest || t->end > furthest->end) furthest = t;
     }
     return st;
 }
@@ -117,6 +129,7 @@ const TensorInfo* SafetensorsFile::find(const std::string& name) const {
 
 std::vector<float> SafetensorsFile::toFloat(const TensorInfo& t) const {
     std::vector<float> out(static_cast<size_t>(t.numel()));
+    if (out.empty()) return out;  // an empty tensor has no bytes to copy (and data() may be null)
     const unsigned char* p = m_data + t.begin;
     if (t.dtype == DType::F32) {
         std::memcpy(out.data(), p, out.size() * 4);

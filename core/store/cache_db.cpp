@@ -11,8 +11,11 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
+#include <QUrl>
+#include <QFile>
 #include <QVariant>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -24,6 +27,18 @@ namespace {
 constexpr int kApplicationId = 0x4E53434F;  // "NSCO": marks the file as NeuronScope's
 
 std::atomic<int> g_connections{0};
+
+/// SQLite's reason in words a person can act on: busy and read-only files say so.
+QString describeSqlError(const QSqlError& e) {
+    const QString code = e.nativeErrorCode();
+    const int primary = code.toInt() & 0xFF;  // extended result codes keep the primary in the low byte
+    if (primary == 5 || primary == 6)         // SQLITE_BUSY, SQLITE_LOCKED
+        return QStringLiteral("another process holds the cache locked and did not release it within %1 s (%2)")
+            .arg(CacheDb::kLockWaitSeconds).arg(e.text());
+    if (primary == 8) return QStringLiteral("the cache file or its directory is read-only (%1)").arg(e.text());
+    if (primary == 14) return QStringLiteral("the cache file cannot be opened: check that it and its directory are readable and writable (%1)").arg(e.text());
+    return e.text();
+}
 
 // Each entry upgrades the schema from version i to i + 1; run inside one transaction.
 const std::vector<std::vector<const char*>>& migrations() {
@@ -76,20 +91,50 @@ CacheDb::~CacheDb() {
     QSqlDatabase::removeDatabase(m_connection);
 }
 
-Expected<std::unique_ptr<CacheDb>> CacheDb::open(const QString& path) {
+Expected<std::unique_ptr<CacheDb>> CacheDb::open(const QString& path, Access access) {
     std::unique_ptr<CacheDb> db(new CacheDb());
     db->m_path = path;
+    db->m_readOnly = access == Access::ReadOnly;
     db->m_connection = QStringLiteral("ns-cache-%1").arg(g_connections.fetch_add(1));
     const QFileInfo info(path);
-    if (!QDir().mkpath(info.absolutePath()))
+    const bool existed = info.exists();
+    if (db->m_readOnly && !existed) return makeError(QStringLiteral("%1: no such cache file").arg(path));
+    if (!db->m_readOnly && !QDir().mkpath(info.absolutePath()))
         return makeError(QStringLiteral("%1: cannot create the cache directory").arg(info.absolutePath()));
+    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kLockWaitSeconds * 1000);
+    QString name = path;
+    if (db->m_readOnly) {
+        options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+        // A WAL database needs its -shm file; in a directory nobody may write, with no writer
+        // (no -wal file), the file cannot change and SQLite may read it as immutable.
+        if (!QFileInfo(info.absolutePath()).isWritable() && !QFileInfo::exists(path + QStringLiteral("-wal"))) {
+            options += QStringLiteral(";QSQLITE_OPEN_URI");
+            name = QUrl::fromLocalFile(info.absoluteFilePath()).toString(QUrl::FullyEncoded) + QStringLiteral("?immutable=1");
+        }
+    }
+    auto discard = [&](const QString& message) {
+        if (!existed) {  // a failed first run leaves no empty cache behind
+            { QSqlDatabase::database(db->m_connection, false).close(); }
+            for (const char* suffix : {"", "-wal", "-shm", "-journal"}) QFile::remove(path + QLatin1String(suffix));
+        }
+        return makeError(message);
+    };
     {
         QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), db->m_connection);
-        sql.setDatabaseName(path);
-        if (!sql.open()) return makeError(QStringLiteral("%1: cannot open the cache: %2").arg(path, sql.lastError().text()));
+        sql.setDatabaseName(name);
+        sql.setConnectOptions(options);
+        if (!sql.open()) return discard(QStringLiteral("%1: cannot open the cache: %2").arg(path, describeSqlError(sql.lastError())));
     }
-    if (auto r = db->prepare(); !r) return Error{r.error()};
+    if (auto r = db->prepare(); !r) return discard(r.error());
     return db;
+}
+
+Expected<void> CacheDb::beginWrite() {
+    if (m_readOnly) return makeError(QStringLiteral("%1: the cache was opened read-only").arg(m_path));
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return makeError(QStringLiteral("%1: cannot start writing: %2").arg(m_path, describeSqlError(q.lastError())));
+    return {};
 }
 
 Expected<void> CacheDb::prepare() {
@@ -99,8 +144,12 @@ Expected<void> CacheDb::prepare() {
         return makeError(QStringLiteral("%1: %2. The file is left untouched; move it away or choose another cache file (--db).")
                              .arg(m_path, what));
     };
-    if (!q.exec(QStringLiteral("PRAGMA application_id")) || !q.next())
+    if (!q.exec(QStringLiteral("PRAGMA application_id")) || !q.next()) {
+        const int primary = q.lastError().nativeErrorCode().toInt() & 0xFF;
+        if (primary == 5 || primary == 6 || primary == 8 || primary == 14)
+            return makeError(QStringLiteral("%1: %2").arg(m_path, describeSqlError(q.lastError())));
         return fail(QStringLiteral("not a readable SQLite database (%1)").arg(q.lastError().text()));
+    }
     const int appId = q.value(0).toInt();
     q.exec(QStringLiteral("PRAGMA user_version"));
     q.next();
@@ -117,13 +166,33 @@ Expected<void> CacheDb::prepare() {
         if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next() || q.value(0).toString() != QLatin1String("ok"))
             return fail(QStringLiteral("the database is damaged (%1)")
                             .arg(q.isValid() ? q.value(0).toString() : q.lastError().text()));
+        // Every table this version's schema has must be there (a dropped one would fail later as
+        // an obscure statement error).
+        for (int v = 0; v < std::min(version, kSchemaVersion); ++v) {
+            for (const char* stmt : migrations()[static_cast<size_t>(v)]) {
+                const QString text = QString::fromLatin1(stmt);
+                if (!text.startsWith(QLatin1String("CREATE TABLE "))) continue;
+                const QString table = text.mid(13).section(QLatin1Char(' '), 0, 0);
+                q.prepare(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"));
+                q.addBindValue(table);
+                if (!q.exec() || !q.next() || q.value(0).toInt() != 1)
+                    return fail(QStringLiteral("the database is damaged (its table %1 is missing)").arg(table));
+            }
+        }
+    }
+    if (m_readOnly) {
+        if (fresh) return fail(QStringLiteral("the file is empty, not a NeuronScope cache yet"));
+        if (version < kSchemaVersion)
+            return fail(QStringLiteral("the cache has schema %1 and needs an upgrade to %2, which a read-only command does not do; "
+                                       "run a command that writes to it (mine, explain) once").arg(version).arg(kSchemaVersion));
+        return {};
     }
     q.exec(QStringLiteral("PRAGMA journal_mode=WAL"));
     q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     q.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
     if (version == kSchemaVersion) return {};
 
-    if (!sql.transaction()) return fail(QStringLiteral("cannot start a transaction: ") + sql.lastError().text());
+    if (auto begun = beginWrite(); !begun) return Error{begun.error()};
     for (int v = version; v < kSchemaVersion; ++v) {
         for (const char* stmt : migrations()[static_cast<size_t>(v)]) {
             if (!q.exec(QString::fromLatin1(stmt))) {
@@ -160,7 +229,7 @@ Expected<std::optional<MinedLayerInfo>> CacheDb::findLayer(const LayerKey& key) 
 }
 
 Error CacheDb::rollBack(const QSqlQuery& failed) {
-    const QString err = failed.lastError().text();
+    const QString err = describeSqlError(failed.lastError());
     QSqlDatabase::database(m_connection).rollback();
     return makeError(QStringLiteral("%1: cannot write the cache: %2").arg(m_path, err));
 }
@@ -181,7 +250,7 @@ Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& r
     }
     QSqlDatabase sql = QSqlDatabase::database(m_connection);
     auto fail = [&](const QSqlQuery& q) { return rollBack(q); };
-    if (!sql.transaction()) return makeError(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, sql.lastError().text()));
+    if (auto begun = beginWrite(); !begun) return Error{begun.error()};
     QSqlQuery q(sql);
     q.prepare(QStringLiteral("DELETE FROM mined_layers WHERE model_hash = ? AND corpus_hash = ? AND layer = ? AND options = ?"));
     for (const QVariant& v : {QVariant(key.modelHash), QVariant(key.corpusHash), QVariant(key.layer), QVariant(key.options)})
@@ -209,14 +278,14 @@ Expected<int64_t> CacheDb::storeLayer(const LayerKey& key, const LayerRecords& r
         q.addBindValue(blobs[i]);
         if (!q.exec()) return fail(q);
     }
-    if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, sql.lastError().text()));
+    if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, describeSqlError(sql.lastError())));
     return layerId;
 }
 
 Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
     QSqlDatabase sql = QSqlDatabase::database(m_connection);
     auto fail = [&](const QSqlQuery& q) { return rollBack(q); };
-    if (!sql.transaction()) return makeError(QStringLiteral("%1: cannot start a transaction: %2").arg(m_path, sql.lastError().text()));
+    if (auto begun = beginWrite(); !begun) return Error{begun.error()};
     QSqlQuery q(sql);
     q.prepare(QStringLiteral("DELETE FROM explanations WHERE key = ?"));
     q.addBindValue(e.key);
@@ -252,7 +321,7 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
         q.addBindValue(text(it.value("modes", nlohmann::json::array())));
         if (!q.exec()) return fail(q);
     }
-    if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, sql.lastError().text()));
+    if (!sql.commit()) return makeError(QStringLiteral("%1: cannot commit: %2").arg(m_path, describeSqlError(sql.lastError())));
     return id;
 }
 
@@ -398,7 +467,7 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
         return true;
     };
     const bool ok =
-        sql.transaction() &&
+        beginWrite().ok() &&
         run(QStringLiteral("INSERT INTO mined_layers (model_hash, corpus_hash, layer, options, model_dir, corpus_path, tokens,"
                            " windows, documents, seconds, created_at) SELECT s.model_hash, s.corpus_hash, s.layer, s.options,"
                            " s.model_dir, s.corpus_path, s.tokens, s.windows, s.documents, s.seconds, s.created_at"

@@ -91,11 +91,20 @@ struct ImportedExplanation {
 /// The SQLite cache: WAL, a schema version with migrations, writes in transactions. A file
 /// that is not a NeuronScope cache, is damaged, or comes from a newer schema is refused with a
 /// clear error and never overwritten. Use an instance on the thread that opened it.
+///
+/// Under contention: a write takes the write lock first (BEGIN IMMEDIATE) and, like every
+/// statement, waits up to kLockWaitSeconds for another process to release the file, so a long
+/// computation is not lost to "database is locked". A cache opened ReadOnly is never written
+/// (nor created, nor upgraded) and opens in a directory the user cannot write.
 class CacheDb {
 public:
     static constexpr int kSchemaVersion = 4;
 
-    static Expected<std::unique_ptr<CacheDb>> open(const QString& path);
+    static constexpr int kLockWaitSeconds = 600;
+    enum class Access { ReadWrite, ReadOnly };
+    /// A file open() creates is removed again when it cannot be made a cache.
+    static Expected<std::unique_ptr<CacheDb>> open(const QString& path, Access access = Access::ReadWrite);
+    bool readOnly() const { return m_readOnly; }
     ~CacheDb();
     CacheDb(const CacheDb&) = delete;
     CacheDb& operator=(const CacheDb&) = delete;
@@ -148,7 +157,10 @@ private:
     Error rollBack(const QSqlQuery& failed);
     Expected<std::optional<StoredExplanation>> queryExplanation(const QString& where, const QVariantList& values);
     Expected<void> prepare();
+    /// BEGIN IMMEDIATE: the write lock before the first write, waiting for it as statements do.
+    Expected<void> beginWrite();
     QString m_path;
+    bool m_readOnly = false;
     QString m_connection;
 };
 

@@ -7,6 +7,16 @@
 
 namespace ns {
 
+Expected<std::optional<MinedLayer>> findMinedLayer(CacheDb& db, const LanguageModel& model, const QString& corpusPath,
+                                                   const MineOptions& options) {
+    auto corpusHash = hashFile(corpusPath);
+    if (!corpusHash) return Error{corpusHash.error()};
+    auto found = db.findLayer({model.fingerprint(), *corpusHash, options.layer, options.key()});
+    if (!found) return Error{found.error()};
+    if (!found->has_value()) return std::optional<MinedLayer>{};
+    return std::optional<MinedLayer>{MinedLayer{(*found)->id, **found, true}};
+}
+
 Expected<MinedLayer> obtainMinedLayer(CacheDb& db, const LanguageModel& model, const QString& corpusPath,
                                       const MineOptions& options,
                                       const std::function<bool(const MiningProgress&)>& progress, bool recompute) {

@@ -4,6 +4,8 @@
 #include "store/cache_db.h"
 #include "util/expected.h"
 
+#include <optional>
+
 namespace ns {
 
 class LanguageModel;
@@ -13,6 +15,10 @@ struct MinedLayer {
     MinedLayerInfo info;
     bool fromCache = false;
 };
+
+/// The mined layer for this model, corpus and options when the cache has it (reads only).
+Expected<std::optional<MinedLayer>> findMinedLayer(CacheDb& db, const LanguageModel& model, const QString& corpusPath,
+                                                   const MineOptions& options);
 
 /// The mined layer for this model, corpus and options: from the cache when it is there (never
 /// recomputed), else mined now and stored.

@@ -3,6 +3,7 @@
 #include "text/utf8.h"
 #include "tokenizer/byte_unicode.h"
 #include "tokenizer/pretokenizer.h"
+#include "util/bounded_read.h"
 
 #include <QDir>
 #include <QFile>
@@ -10,17 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <climits>
+#include <functional>
+#include <queue>
 
 namespace ns {
 namespace {
 
-Expected<QByteArray> readAll(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("%1: cannot open: %2").arg(path, f.errorString()));
-    return f.readAll();
-}
+Expected<QByteArray> readAll(const QString& path) { return readBoundedFile(path, kMaxTokenizerBytes); }
 
 }  // namespace
 
@@ -92,6 +91,20 @@ Expected<BpeTokenizer> BpeTokenizer::load(const QString& vocabPath, const QStrin
                                  .arg(mergesPath).arg(lineNo + 1).arg(QFileInfo(vocabPath).fileName()));
         t.m_merges.emplace(packPair(ia, ib), std::make_pair(rank++, im));
     }
+    // Every longer token is made by a merge; one that no merge makes can never be produced, so
+    // the merges file is not this vocabulary's (an empty one would silently encode bytes only).
+    std::vector<bool> made(t.m_tokens.size(), false);
+    for (const auto& [pair, rankAndId] : t.m_merges) made[static_cast<size_t>(rankAndId.second)] = true;
+    int unmade = 0, firstUnmade = -1;
+    for (size_t id = 0; id < t.m_tokens.size(); ++id) {
+        const std::string& bytes = t.m_tokens[id];
+        if (bytes.size() < 2 || made[id] || std::find(t.m_special.begin(), t.m_special.end(), bytes) != t.m_special.end()) continue;
+        if (unmade++ == 0) firstUnmade = static_cast<int>(id);
+    }
+    if (unmade > 0)
+        return makeError(QStringLiteral("%1: %2 tokens of %3 (the first: '%4', id %5) are made by no merge; "
+                                        "the merges file does not belong to this vocabulary")
+                             .arg(mergesPath).arg(unmade).arg(QFileInfo(vocabPath).fileName(), t.tokenText(firstUnmade)).arg(firstUnmade));
     t.m_cache = std::make_shared<WordCache>();
     return t;
 }
@@ -115,39 +128,64 @@ void BpeTokenizer::encodeWord(std::string_view word, std::vector<int>* out) cons
             return;
         }
     }
-    std::vector<int> sym;
-    sym.reserve(word.size());
-    for (unsigned char c : word) sym.push_back(m_byteIds[c]);
-    while (sym.size() > 1) {
-        int bestRank = INT_MAX, bestA = -1, bestB = -1, merged = -1;
-        for (size_t i = 0; i + 1 < sym.size(); ++i) {
-            const auto it = m_merges.find(packPair(sym[i], sym[i + 1]));
-            if (it != m_merges.end() && it->second.first < bestRank) {
-                bestRank = it->second.first;
-                bestA = sym[i];
-                bestB = sym[i + 1];
-                merged = it->second.second;
-            }
-        }
-        if (merged < 0) break;
-        std::vector<int> next;
-        next.reserve(sym.size());
-        for (size_t i = 0; i < sym.size();) {
-            if (i + 1 < sym.size() && sym[i] == bestA && sym[i + 1] == bestB) {
-                next.push_back(merged);
-                i += 2;
-            } else {
-                next.push_back(sym[i++]);
-            }
-        }
-        sym.swap(next);
-    }
+    std::vector<int> sym = mergeSymbols(word);
     {
         std::lock_guard<std::mutex> lock(m_cache->mutex);
         if (m_cache->words.size() > 200000) m_cache->words.clear();
         m_cache->words.emplace(key, sym);
     }
     out->insert(out->end(), sym.begin(), sym.end());
+}
+
+std::vector<int> BpeTokenizer::mergeSymbols(std::string_view word) const {
+    // GPT-2's rule: repeatedly take the pair of lowest rank and merge all its occurrences left
+    // to right. Rescanning the word for each merge is quadratic; here the symbols form a linked
+    // list and candidate pairs sit in a heap keyed by (rank, position), so one long word costs
+    // O(n log n). A rank names one pair, so the entries of one rank, popped in position order,
+    // are that pair's occurrences left to right; pairs a merge creates wait until the rank is
+    // done, as they would in the rescanning loop.
+    struct Symbol {
+        int id, prev, next;
+    };
+    struct Candidate {
+        int rank, left, a, b, merged;
+        bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
+    };
+    std::vector<Symbol> s;
+    s.reserve(word.size());
+    for (size_t i = 0; i < word.size(); ++i)
+        s.push_back({m_byteIds[static_cast<unsigned char>(word[i])], static_cast<int>(i) - 1,
+                     i + 1 < word.size() ? static_cast<int>(i) + 1 : -1});
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
+    std::vector<Candidate> created;
+    auto consider = [&](int left, std::vector<Candidate>* into) {
+        if (left < 0 || s[left].next < 0) return;
+        const int a = s[left].id, b = s[s[left].next].id;
+        if (const auto it = m_merges.find(packPair(a, b)); it != m_merges.end())
+            into->push_back({it->second.first, left, a, b, it->second.second});
+    };
+    for (int i = 0; i + 1 < static_cast<int>(s.size()); ++i) consider(i, &created);
+    for (const Candidate& c : created) heap.push(c);
+    while (!heap.empty()) {
+        const int rank = heap.top().rank;
+        created.clear();
+        while (!heap.empty() && heap.top().rank == rank) {
+            const Candidate c = heap.top();
+            heap.pop();
+            const int right = s[c.left].next;
+            if (s[c.left].id != c.a || right < 0 || s[right].id != c.b) continue;  // stale: a neighbour merged first
+            s[c.left].id = c.merged;
+            s[c.left].next = s[right].next;
+            if (s[right].next >= 0) s[s[right].next].prev = c.left;
+            s[right].id = -1;  // removed from the list
+            consider(s[c.left].prev, &created);
+            consider(c.left, &created);
+        }
+        for (const Candidate& c : created) heap.push(c);
+    }
+    std::vector<int> out;
+    for (int i = s.empty() ? -1 : 0; i >= 0; i = s[i].next) out.push_back(s[i].id);
+    return out;
 }
 
 std::vector<int> BpeTokenizer::encode(std::string_view text, bool allowSpecial) const {

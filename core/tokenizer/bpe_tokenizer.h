@@ -37,6 +37,7 @@ public:
 
 private:
     void encodeWord(std::string_view word, std::vector<int>* out) const;
+    std::vector<int> mergeSymbols(std::string_view word) const;
 
     std::vector<std::string> m_tokens;                    // id -> bytes
     std::unordered_map<std::string, int> m_ids;          // bytes -> id
