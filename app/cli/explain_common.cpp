@@ -31,6 +31,10 @@ void addSessionOptions(Command& c) {
                QStringLiteral("K"), QString::number(LoopOptions{}.maxIterations));
     c.addValue(QStringLiteral("seed"), QStringLiteral("Seed of the splits, clustering and probes (default 0)."), QStringLiteral("S"),
                QStringLiteral("0"));
+    c.addValue(QStringLiteral("budget"),
+               QStringLiteral("Description length of the whole explanation at most, all modes together; single-pass gets the same (default %1).")
+                   .arg(LoopOptions{}.lengthBudget),
+               QStringLiteral("N"), QString::number(LoopOptions{}.lengthBudget));
     c.addFlag(QStringLiteral("recompute"), QStringLiteral("Run the loop again even when the result is cached."));
     addLlmOptions(c);
 }
@@ -49,6 +53,9 @@ Expected<Session> openSession(const Command& c) {
     auto iters = c.intValue(QStringLiteral("max-iterations"), 0, 100);
     if (!iters) return Error{iters.error()};
     s.loop.maxIterations = *iters;
+    auto budget = c.intValue(QStringLiteral("budget"), 1, 256);
+    if (!budget) return Error{budget.error()};
+    s.loop.lengthBudget = *budget;
     bool ok = false;
     s.loop.seed = c.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok) return makeError(QStringLiteral("--seed must be a non-negative integer"));

@@ -2,6 +2,9 @@
 
 #include "activations/corpus_windows.h"
 #include "agents/activation_source.h"
+#include "agents/description_length.h"
+#include "agents/loop_scorer.h"
+#include "agents/mode_selection.h"
 #include "agents/mode_clusterer.h"
 #include "agents/pattern_fitter.h"
 #include "agents/pattern_text.h"
@@ -18,20 +21,7 @@
 
 namespace ns {
 
-nlohmann::json LoopOptions::toJson() const {
-    return {{"max_iterations", maxIterations}, {"max_modes", maxModes}, {"seed", seed},
-            {"probe_windows", probeWindows}, {"swap_samples", swapSamples},
-            {"components", decompose.maxComponents}, {"lookback", decompose.lookback},
-            {"threshold", decompose.threshold}, {"matters_at", decompose.mattersAt}};
-}
-
 namespace {
-
-constexpr double kMinGain = 3e-3;     // a revision must raise the valid score by this much
-constexpr double kEvidenceSlack = 0.01;  // and may not lower the fit to train and probes by more
-constexpr double kFreeLoss = 1e-9;    // dropping a mode that costs nothing on valid simplifies
-constexpr double kOneModeSilhouette = 0.25;  // clusters must be at least this clear to beat one mode
-constexpr double kModeGain = 0.01;    // an extra mode must raise the valid score by this much
 
 int argmax(const std::vector<float>& v) {
     return v.empty() ? 0 : static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
@@ -109,7 +99,7 @@ struct Run {
         std::vector<std::pair<double, int>> v;
         for (const auto& [k, a] : alone) {
             const auto c = corpusCount.find(k);
-            if (a < 0.3 * peak || c == corpusCount.end() || named.count(k)) continue;
+            if (a < o.strongFraction * peak || c == corpusCount.end() || named.count(k)) continue;
             v.push_back({-a * std::sqrt(static_cast<double>(c->second)), k});
         }
         std::sort(v.begin(), v.end());
@@ -130,7 +120,7 @@ struct Run {
         std::vector<std::pair<int, int>> frequent;
         for (const auto& [id, n] : idCount) frequent.push_back({-n, id});
         std::sort(frequent.begin(), frequent.end());
-        if (frequent.size() > 6000) frequent.resize(6000);
+        if (frequent.size() > static_cast<size_t>(o.vocabularyProbes)) frequent.resize(static_cast<size_t>(o.vocabularyProbes));
         std::vector<std::vector<int>> rows;
         for (const auto& [n, id] : frequent) rows.push_back({filler, id});
         auto acts = source.activations(rows);
@@ -178,6 +168,18 @@ struct Run {
         auto sim = backend.simulate(m, samples);
         if (!sim) return Error{sim.error()};
         return &memo.emplace(id, std::move(*sim)).first->second;
+    }
+
+    /// The whole explanation's simulation on a split: at each token the maximum over modes.
+    Expected<Simulation> simulation(const std::vector<ModeExplanation>& modes, const std::vector<Sample>& samples,
+                                    std::map<std::string, Simulation>& memo) {
+        std::vector<const Simulation*> sims;
+        for (const auto& m : modes) {
+            auto s = simulate(m, samples, memo);
+            if (!s) return Error{s.error()};
+            sims.push_back(*s);
+        }
+        return maxOf(sims, samples);
     }
 
     /// Whole-explanation score on a split and the mode simulations.
@@ -320,8 +322,13 @@ struct Run {
             keysOf[m].push_back({-v[m], key});
         }
         for (auto& v : keysOf) std::sort(v.begin(), v.end());
+        // The one budget is shared: each mode may use what the modes before it left, less one
+        // unit for each mode still to come.
+        int remaining = o.lengthBudget;
         for (const auto& [mass, m] : order) {
             ModeRequest req;
+            req.maxLength = remaining - (k - 1 - static_cast<int>(modes.size()));
+            req.unitGain = o.fitUnitGain;
             req.evidence = &evidence;
             req.others = &others;
             for (size_t c = 0; c < components.size(); ++c)
@@ -333,6 +340,7 @@ struct Run {
             if (!sim) return Error{sim.error()};
             for (size_t i = 0; i < others.size(); ++i)
                 for (size_t t = 0; t < others[i].size() && t < (*sim)[i].size(); ++t) others[i][t] = std::max(others[i][t], (*sim)[i][t]);
+            remaining -= modeLength(*e);
             modes.push_back(*e);
             if (stopped()) return makeError(QStringLiteral("cancelled"));
         }
@@ -403,8 +411,8 @@ struct Run {
             for (size_t t = 0; t < s.acts.size(); ++t) {
                 const float a = s.acts[t], p = whole[i][t];
                 const double relA = peak > 0 ? a / peak : 0, relP = simPeak > 0 ? p / simPeak : 0;
-                if (relA >= 0.3 && relP < 0.5 * relA) fn->push_back({static_cast<int>(i), static_cast<int>(t), s.ids[t], a, p, -1});
-                if (relP >= 0.3 && relA < 0.3 * relP) {
+                if (relA >= o.missFraction && relP < 0.5 * relA) fn->push_back({static_cast<int>(i), static_cast<int>(t), s.ids[t], a, p, -1});
+                if (relP >= o.missFraction && relA < o.missFraction * relP) {
                     int mode = -1;
                     float best = 0;
                     for (size_t m = 0; m < sims.size(); ++m)
@@ -457,7 +465,7 @@ struct Run {
                 if (heldOut.count(w.document) || inRecord.count(w.id) || probedWindows.count(w.id)) continue;
                 for (size_t t = 0; t < w.tokens.size(); ++t) {
                     const int k = table.keyOf(w.tokens[t]);
-                    if (!wanted.count(k) || perKey[k] >= 2) continue;
+                    if (!wanted.count(k) || perKey[k] >= o.probesPerKey) continue;
                     ++perKey[k];
                     probedWindows.insert(w.id);
                     rows.push_back(w.tokens);
@@ -617,26 +625,40 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     }
     if (run.stopped()) return cancelled();
 
-    // 3. Single-pass baseline: the same explainer, once, on the same train exemplars.
-    {
+    // 3. Single-pass baselines: the same explainer, once, on the same train exemplars, one mode.
+    // The headline one is bound only by the loop's total length budget; the former one (one
+    // mode of at most perModeBudgetLiterals tokens) is reported beside it.
+    const AcceptanceRule rule = o.acceptance();
+    const auto singlePass = [&](int maxLength, int maxLiterals) -> Expected<ModeExplanation> {
         ModeRequest req;
         req.evidence = &run.splits.train;
         req.singlePass = true;
+        req.maxLength = maxLength;
+        req.maxLiterals = maxLiterals;
+        req.unitGain = o.fitUnitGain;
         req.triggerKeys = firingKeys(*m_table, run.splits.train, o.decompose.threshold, 48);
-        auto e = m_backend.explain(req);
+        return m_backend.explain(req);
+    };
+    {
+        auto e = singlePass(o.lengthBudget, o.lengthBudget);
         if (!e) return Error{e.error()};
-        out.baseline = *e;
-        auto v = run.score({out.baseline}, run.splits.valid, run.validMemo);
+        out.baselineExplanation = *e;
+        auto v = run.score({out.baselineExplanation}, run.splits.valid, run.validMemo);
         if (!v) return Error{v.error()};
         out.baselineValidScore = *v;
-        run.note("explainer", QStringLiteral("single-pass baseline: valid r = %1").arg(*v, 0, 'f', 3),
-                 {{"explanation", e->text.toStdString()}, {"valid_score", *v}});
+        auto old = singlePass(1 << 16, o.perModeBudgetLiterals);
+        if (!old) return Error{old.error()};
+        out.perModeBudgetExplanation = *old;
+        run.note("explainer", QStringLiteral("single-pass baseline (length %1 of %2): valid r = %3")
+                                  .arg(modeLength(*e)).arg(o.lengthBudget).arg(*v, 0, 'f', 3),
+                 {{"explanation", e->text.toStdString()}, {"valid_score", *v}, {"length", modeLength(*e)},
+                  {"per_mode_budget_explanation", old->text.toStdString()}});
     }
     if (run.stopped()) return cancelled();
 
-    // 4. Modes: cluster the components for k = 1..K and explain each clustering. Among the
-    // k whose valid score is within kModeGain of the best, the clustering with the clearest
-    // structure (silhouette) wins; one mode unless some clustering is clearly structured.
+    // 4. Modes: cluster the components for k = 1..K and explain each clustering within the one
+    // budget; the acceptance rule's merit and the clusterings' structure choose k
+    // (mode_selection.h): one mode unless some clustering is clearly structured.
     std::vector<ModeExplanation> modes;
     std::vector<int> labels(run.components.size(), 0);
     double current = 0;
@@ -648,36 +670,34 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         // ties, and tokens that respond identically are one mode however the model embeds them.
         std::vector<std::vector<float>> profiles;
         for (const auto& r : reps) profiles.emplace_back(r.begin(), r.begin() + std::min<size_t>(r.size(), run.profileDims));
-        const int K = std::min<int>(o.maxModes, std::max<int>(1, static_cast<int>(run.components.size()) / 3));
-        struct Option {
-            std::vector<ModeExplanation> modes;
-            std::vector<int> labels;
-            double valid, silhouette;
-        };
-        std::vector<Option> options;
+        const int K = std::min({o.maxModes, o.lengthBudget, std::max<int>(1, static_cast<int>(run.components.size()) / 3)});
+        std::vector<std::vector<ModeExplanation>> explainedK;
+        std::vector<std::vector<int>> labelsK;
+        std::vector<ModeOption> options;
         nlohmann::json tried = nlohmann::json::array();
-        double best = -1;
         for (int k = 1; k <= K; ++k) {
             const auto lab = clusterVectors(reps, weights, k, o.seed + static_cast<uint64_t>(k));
             auto explained = run.explainClusters(lab, k);
             if (!explained) return Error{explained.error()};
             auto v = run.score(*explained, run.splits.valid, run.validMemo);
             if (!v) return Error{v.error()};
-            const double sil = k == 1 ? kOneModeSilhouette : silhouette(profiles, lab);
+            const double sil = k == 1 ? o.oneModeSilhouette : silhouette(profiles, lab);
+            const int length = explanationLength(*explained);
             nlohmann::json texts = nlohmann::json::array();
             for (const auto& m : *explained) texts.push_back(m.text.toStdString());
-            tried.push_back({{"modes", k}, {"valid_score", *v}, {"silhouette", sil}, {"explanations", texts}});
-            options.push_back({*explained, lab, *v, sil});
-            best = std::max(best, *v);
+            tried.push_back({{"modes", k}, {"valid_score", *v}, {"length", length}, {"merit", merit(rule, *v, length, k)},
+                             {"silhouette", sil}, {"explanations", texts}});
+            options.push_back({k, *v, length, sil});
+            explainedK.push_back(*explained);
+            labelsK.push_back(lab);
         }
-        const Option* pick = nullptr;
-        for (const Option& op : options)
-            if (op.valid >= best - kModeGain && (!pick || op.silhouette > pick->silhouette + 1e-9)) pick = &op;
-        modes = pick->modes;
-        labels = pick->labels;
-        current = pick->valid;
-        run.note("clusterer", QStringLiteral("%1 semantic mode%2 (valid r = %3)")
-                                  .arg(modes.size()).arg(modes.size() == 1 ? QString() : QStringLiteral("s")).arg(current, 0, 'f', 3),
+        const int pick = std::max(0, selectModeOption(rule, options, o.modeTolerance));
+        modes = explainedK[static_cast<size_t>(pick)];
+        labels = labelsK[static_cast<size_t>(pick)];
+        current = options[static_cast<size_t>(pick)].valid;
+        run.note("clusterer", QStringLiteral("%1 semantic mode%2 (valid r = %3, length %4)")
+                                  .arg(modes.size()).arg(modes.size() == 1 ? QString() : QStringLiteral("s")).arg(current, 0, 'f', 3)
+                                  .arg(explanationLength(modes)),
                  {{"tried", tried}});
     }
     // Component labels follow the explanation order: explainClusters explains by cluster mass.
@@ -698,7 +718,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     auto reportIteration = [&](int index, const QString& change, bool kept) -> Expected<void> {
         auto ms = run.modeScores(modes, run.splits.valid, run.validReps, run.validMemo);
         if (!ms) return Error{ms.error()};
-        out.iterations.push_back({index, current, *ms, change, kept, modes});
+        out.iterations.push_back({index, current, *ms, change, kept, modes, explanationLength(modes)});
         LoopEvent e;
         e.kind = LoopEvent::Kind::Iteration;
         e.role = QStringLiteral("scorer");
@@ -731,6 +751,8 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         req.falseNegatives = fn;
         req.falsePositives = fp;
         req.maxModes = o.maxModes;
+        req.lengthBudget = o.lengthBudget;
+        req.unitGain = o.fitUnitGain;
         req.strongKeys = run.strongKeys(modes, 40);
         req.components.resize(modes.size());
         for (const AtomicComponent& c : run.components)
@@ -740,34 +762,30 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         for (Revision& merge : run.merges(modes)) revisions->push_back(std::move(merge));
         for (Revision& drop : drops(modes)) revisions->push_back(std::move(drop));
         nlohmann::json judged = nlohmann::json::array();
-        int best = -1;
-        double bestScore = current;
-        int simpler = -1;  // fewer modes at no cost: kept when nothing raises the score
         // The fit to train and probes guards against revisions that only chase valid's noise.
         std::map<std::string, Simulation> evidenceMemo;
         auto fit = run.score(modes, run.evidence, evidenceMemo);
         if (!fit) return Error{fit.error()};
+        const Standing now{current, *fit, explanationLength(modes), static_cast<int>(modes.size())};
+        std::vector<Standing> standings;
         for (size_t i = 0; i < revisions->size(); ++i) {
             if (run.stopped()) return cancelled();
             const Revision& rev = (*revisions)[i];
-            auto v = run.score(rev.modes, run.splits.valid, run.validMemo);
-            if (!v) return Error{v.error()};
-            auto e = run.score(rev.modes, run.evidence, evidenceMemo);
-            if (!e) return Error{e.error()};
-            const double need = rev.modes.size() > modes.size() ? kModeGain : kMinGain;
-            const bool ok = *v >= current + need && *e >= *fit - kEvidenceSlack;
-            const bool free = rev.modes.size() < modes.size() && *v >= current - kFreeLoss && *e >= *fit - kFreeLoss;
-            judged.push_back({{"change", rev.change.toStdString()}, {"valid_score", *v}, {"evidence_score", *e},
-                              {"verdict", ok ? (*v > bestScore ? "best so far" : "valid rose less than another")
-                                             : free ? "simpler at no cost"
-                                             : (*v < current + need ? "valid did not rise enough" : "fit to train and probes fell")}});
-            if (ok && *v > bestScore) bestScore = *v, best = static_cast<int>(i);
-            if (free && simpler < 0) simpler = static_cast<int>(i);
+            const int length = explanationLength(rev.modes);
+            Standing st{0, 0, length, static_cast<int>(rev.modes.size())};
+            if (length <= o.lengthBudget) {  // over budget: never simulated
+                auto v = run.score(rev.modes, run.splits.valid, run.validMemo);
+                if (!v) return Error{v.error()};
+                auto e = run.score(rev.modes, run.evidence, evidenceMemo);
+                if (!e) return Error{e.error()};
+                st.valid = *v, st.evidence = *e;
+            }
+            standings.push_back(st);
+            judged.push_back({{"change", rev.change.toStdString()}, {"valid_score", st.valid}, {"evidence_score", st.evidence},
+                              {"length", length}, {"verdict", verdictText(judge(rule, now, st)).toStdString()}});
         }
-        if (best < 0 && simpler >= 0) {
-            best = simpler;
-            bestScore = judged[static_cast<size_t>(simpler)]["valid_score"].get<double>();
-        }
+        const int best = choose(rule, now, standings);
+        const double bestScore = best >= 0 ? standings[static_cast<size_t>(best)].valid : current;
         QString change;
         if (best >= 0) {
             const Revision& rev = (*revisions)[static_cast<size_t>(best)];
@@ -813,21 +831,26 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         if (!*more) break;
     }
 
-    // 6. Test: the headline, per mode, single-pass, random alone.
+    // 6. Test: the headline, per mode, single-pass at equal length, random alone, and the
+    // scores beside Pearson (loop_scorer.h).
     {
-        auto s = run.score(modes, run.splits.test, run.testMemo);
-        if (!s) return Error{s.error()};
-        out.score = *s;
-        auto b = run.score({out.baseline}, run.splits.test, run.testMemo);
-        if (!b) return Error{b.error()};
-        out.baselineScore = *b;
-        std::vector<Sample> random;
-        for (const Sample& x : run.splits.test)
-            if (x.kind == SampleKind::Random) random.push_back(x);
-        std::map<std::string, Simulation> randomMemo;
-        auto rs = run.score(modes, random, randomMemo);
-        if (!rs) return Error{rs.error()};
-        out.randomScore = *rs;
+        const double recordMax = recordMaximum(run.splits, record.stats.max);
+        auto whole = [&](const std::vector<ModeExplanation>& ms) -> Expected<TestScores> {
+            auto v = run.simulation(ms, run.splits.valid, run.validMemo);
+            if (!v) return Error{v.error()};
+            auto t = run.simulation(ms, run.splits.test, run.testMemo);
+            if (!t) return Error{t.error()};
+            return testScores(run.splits, *v, *t, recordMax, explanationLength(ms));
+        };
+        auto loopScores = whole(modes);
+        if (!loopScores) return Error{loopScores.error()};
+        out.loop = *loopScores;
+        auto baseScores = whole({out.baselineExplanation});
+        if (!baseScores) return Error{baseScores.error()};
+        out.baseline = *baseScores;
+        auto old = run.score({out.perModeBudgetExplanation}, run.splits.test, run.testMemo);
+        if (!old) return Error{old.error()};
+        out.baselinePerModeBudgetScore = *old;
         std::vector<int> counts;
         auto ms = run.modeScores(modes, run.splits.test, run.testReps, run.testMemo, &counts);
         if (!ms) return Error{ms.error()};
@@ -835,14 +858,18 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         for (size_t m = 0; m < modes.size(); ++m) {
             ModeResult r;
             r.explanation = modes[m];
-            r.score = (*ms)[m];
+            // A mode no test exemplar is assigned to is scored on random exemplars alone:
+            // that says nothing about the mode, so it has no score.
+            if (counts[m] > 0) r.score = (*ms)[m];
             r.validScore = m < last.size() ? last[m] : 0;
             r.exemplarCount = counts[m];
+            r.length = modeLength(modes[m]);
             for (const AtomicComponent& c : run.components) r.componentCount += c.mode == static_cast<int>(m);
             out.modes.push_back(r);
         }
-        run.note("scorer", QStringLiteral("test r = %1 (single-pass %2, random only %3)")
-                               .arg(out.score, 0, 'f', 3).arg(out.baselineScore, 0, 'f', 3).arg(out.randomScore, 0, 'f', 3));
+        run.note("scorer", QStringLiteral("test r = %1 at length %2 (single-pass %3 at length %4, random only %5)")
+                               .arg(out.loop.score, 0, 'f', 3).arg(out.loop.length).arg(out.baseline.score, 0, 'f', 3)
+                               .arg(out.baseline.length).arg(out.loop.randomScore, 0, 'f', 3));
     }
     {
         std::vector<std::vector<float>> reps;
@@ -854,44 +881,6 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     out.transcript = std::move(run.transcript);
     out.seconds = timer.elapsed() / 1000.0;
     return out;
-}
-
-nlohmann::json loopResultToJson(const LoopResult& r, const TokenTable& table) {
-    nlohmann::json modes = nlohmann::json::array();
-    for (const ModeResult& m : r.modes) {
-        modes.push_back({{"explanation", m.explanation.text.toStdString()},
-                         {"pattern", m.explanation.pattern ? patternToJson(*m.explanation.pattern) : nlohmann::json()},
-                         {"score", m.score},
-                         {"valid_score", m.validScore},
-                         {"exemplar_count", m.exemplarCount},
-                         {"component_count", m.componentCount}});
-    }
-    nlohmann::json its = nlohmann::json::array();
-    for (const IterationResult& i : r.iterations) {
-        nlohmann::json ms = nlohmann::json::array();
-        for (const ModeExplanation& m : i.modes)
-            ms.push_back({{"explanation", m.text.toStdString()},
-                          {"pattern", m.pattern ? patternToJson(*m.pattern) : nlohmann::json()}});
-        its.push_back({{"index", i.index}, {"valid_score", i.validScore}, {"mode_scores", i.modeScores},
-                       {"change", i.change.toStdString()}, {"kept", i.kept}, {"modes", ms}});
-    }
-    nlohmann::json comps = nlohmann::json::array();
-    for (const AtomicComponent& c : r.components) comps.push_back(componentToJson(c, table));
-    return {{"neuron", r.neuron.toStdString()},
-            {"score", r.score},
-            {"baseline_score", r.baselineScore},
-            {"random_score", r.randomScore},
-            {"baseline_valid_score", r.baselineValidScore},
-            {"baseline", {{"explanation", r.baseline.text.toStdString()},
-                          {"pattern", r.baseline.pattern ? patternToJson(*r.baseline.pattern) : nlohmann::json()}}},
-            {"modes", modes},
-            {"iterations", its},
-            {"components", comps},
-            {"backend", r.backend.toStdString()},
-            {"parameters", r.parameters},
-            {"seed", r.seed},
-            {"stopped", r.stopped.toStdString()},
-            {"seconds", r.seconds}};
 }
 
 }  // namespace ns

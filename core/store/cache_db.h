@@ -93,7 +93,7 @@ struct ImportedExplanation {
 /// clear error and never overwritten. Use an instance on the thread that opened it.
 class CacheDb {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     static Expected<std::unique_ptr<CacheDb>> open(const QString& path);
     ~CacheDb();
