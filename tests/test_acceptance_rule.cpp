@@ -42,6 +42,7 @@ private Q_SLOTS:
         QTest::newRow("a re-fit at the same length, better") << 0.61 << 0.70 << 8 << 2 << int(Verdict::Better);
         QTest::newRow("dropping a token that was worth little") << 0.5965 << 0.699 << 7 << 2 << int(Verdict::Simpler);
         QTest::newRow("dropping a token that was worth its length") << 0.59 << 0.69 << 7 << 2 << int(Verdict::TooLittle);
+        QTest::newRow("dropping a token that train and probes still need") << 0.5965 << 0.69 << 7 << 2 << int(Verdict::EvidenceFell);
         QTest::newRow("a merge that costs little") << 0.595 << 0.695 << 6 << 1 << int(Verdict::Better);
         QTest::newRow("a new mode that only pays for its tokens") << 0.62 << 0.72 << 12 << 3 << int(Verdict::TooLittle);
         QTest::newRow("a new mode that pays for itself") << 0.65 << 0.75 << 12 << 3 << int(Verdict::Better);

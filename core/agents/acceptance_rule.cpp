@@ -30,7 +30,10 @@ Verdict judge(const AcceptanceRule& rule, const Standing& current, const Standin
     const bool shorter = proposal.length < current.length || proposal.modes < current.modes;
     // A simplification need only not lose merit; anything else must gain more than minGain.
     if (shorter ? gain < 0 : gain <= rule.minGain) return Verdict::TooLittle;
-    if (evidenceGain < -rule.evidenceSlack) return Verdict::EvidenceFell;
+    // On train and probes a change may lose up to the slack, but a simplification may not lose
+    // merit there either: otherwise a run of drops, each within the slack, drifts away from
+    // the evidence while chasing valid's noise.
+    if (evidenceGain < (shorter ? 0.0 : -rule.evidenceSlack)) return Verdict::EvidenceFell;
     return gain > rule.minGain ? Verdict::Better : Verdict::Simpler;
 }
 

@@ -16,7 +16,7 @@ struct AcceptanceRule {
     double lengthPenalty = 0.004;  ///< valid r one unit of length must buy
     double modeGain = 0.01;        ///< valid r an extra mode must buy beyond its length
     double minGain = 1e-3;         ///< a change must raise the merit by more than this
-    double evidenceSlack = 0.01;   ///< and may not lower the merit on train and probes by more
+    double evidenceSlack = 0.01;   ///< and may not lower the merit on train and probes by more (a simplification: not at all)
     int budget = 16;               ///< the whole explanation's length at most
 };
 

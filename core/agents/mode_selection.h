@@ -1,6 +1,8 @@
 #pragma once
 
 #include "agents/acceptance_rule.h"
+#include "agents/explanation.h"
+#include "util/expected.h"
 
 #include <vector>
 
@@ -19,5 +21,16 @@ struct ModeOption {
 /// and the most clearly structured one (silhouette) wins, the fewer modes on ties. The index of
 /// the chosen option, or -1 when none fits the budget.
 int selectModeOption(const AcceptanceRule& rule, const std::vector<ModeOption>& options, double tolerance);
+
+struct LoopRun;
+/// The clusterer's stage of the loop: clusters the components for k = 1..K (K at most
+/// maxModes, the budget and a third of the components), explains each clustering within the
+/// one budget and keeps the one selectModeOption chooses.
+struct ChosenModes {
+    std::vector<ModeExplanation> modes;
+    std::vector<int> labels;  ///< each component's cluster
+    double valid = 0;
+};
+Expected<ChosenModes> chooseModes(LoopRun& run);
 
 }  // namespace ns
