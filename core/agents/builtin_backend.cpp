@@ -118,16 +118,29 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
         rev.origin.push_back(-1);
         out.push_back(std::move(rev));
     };
-    // One more literal in each mode that has room, weighted from the evidence.
+    // One more literal in each mode that has room, weighted from the evidence; with the budget
+    // spent, a swap for the mode's weakest literal at the same length.
     auto addLiteral = [&](int key, const QString& why) {
-        if (total >= r.lengthBudget) return;
+        const bool full = total >= r.lengthBudget;
+        const QString text = m_table->keyText(key);
         for (size_t i = 0; i < modes.size(); ++i) {
             ModePattern p = patternOf(i);
             if (!p.tokenClass.isEmpty() || static_cast<int>(p.literals.size()) >= m_budget.literals) continue;
-            p.literals.push_back({m_table->keyText(key), 0.0});
+            if (std::any_of(p.literals.begin(), p.literals.end(), [&](const PatternLiteral& l) { return l.key == text; })) continue;
+            QString dropped;
+            if (full) {
+                if (p.literals.size() < 2) continue;
+                const auto weakest = std::min_element(p.literals.begin(), p.literals.end(),
+                                                      [](const PatternLiteral& a, const PatternLiteral& b) { return a.weight < b.weight; });
+                dropped = weakest->key;
+                p.literals.erase(weakest);
+            }
+            p.literals.push_back({text, 0.0});
             p = refitWeights(*m_table, p, *r.evidence);
             if (p.literals.back().weight <= 0) continue;
-            out.push_back({QStringLiteral("add '%1' to mode %2 (%3)").arg(m_table->keyText(key)).arg(i + 1).arg(why), withMode(i, p), {}});
+            out.push_back({full ? QStringLiteral("swap the weakest token '%1' of mode %2 for '%3' (%4)").arg(dropped).arg(i + 1).arg(text, why)
+                                : QStringLiteral("add '%1' to mode %2 (%3)").arg(text).arg(i + 1).arg(why),
+                           withMode(i, p), {}});
         }
     };
 
