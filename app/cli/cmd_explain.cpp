@@ -90,7 +90,14 @@ Expected<nlohmann::json> evaluateAt(Session& s, int layer, const std::vector<int
     nlohmann::json histogram = nlohmann::json::object();
     for (const auto& [k, count] : modesHistogram) histogram[std::to_string(k)] = count;
     const double loopMean = mean("score").get<double>(), baseMean = mean("baseline_score").get<double>();
+    const auto median = [&](const char* key) {
+        std::vector<double> v;
+        for (const auto& x : column[key]) v.push_back(x.get<double>());
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+    };
     nlohmann::json summary{{"loop_mean", loopMean}, {"baseline_mean", baseMean}, {"gain_at_equal_length", loopMean - baseMean},
+                           {"loop_median", median("score")}, {"baseline_median", median("baseline_score")},
                            {"baseline_per_mode_budget_mean", mean("baseline_per_mode_budget_score")},
                            {"mean_length", mean("length")}, {"baseline_mean_length", mean("baseline_length")},
                            {"mean_modes", mean("modes")}, {"modes_histogram", histogram},

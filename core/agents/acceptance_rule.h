@@ -13,7 +13,7 @@ namespace ns {
 /// only when it raises the valid score by more than it costs, and merging or dropping is
 /// kept whenever the score it loses is less than the length it saves.
 struct AcceptanceRule {
-    double lengthPenalty = 0.004;  ///< valid r one unit of length must buy
+    double lengthPenalty = 0.002;  ///< valid r one unit of length must buy
     double modeGain = 0.01;        ///< valid r an extra mode must buy beyond its length
     double minGain = 1e-3;         ///< a change must raise the merit by more than this
     double evidenceSlack = 0.01;   ///< and may not lower the merit on train and probes by more (a simplification: not at all)

@@ -24,7 +24,7 @@ struct LoopOptions {
     uint64_t seed = 0;
     // Description length (description_length.h) and the acceptance rule (acceptance_rule.h).
     int lengthBudget = 16;      ///< the whole explanation, all modes; the single-pass baseline too
-    double lengthPenalty = 0.004;
+    double lengthPenalty = 0.002;  // tuned on seed 1 (README, "Measured")
     double modeGain = 0.01;
     double minGain = 1e-3;
     double evidenceSlack = 0.01;
