@@ -9,8 +9,11 @@ root = sys.argv[1] if len(sys.argv) > 1 else "docs/evaluation"
 
 
 def load(name):
-    path = os.path.join(root, name)
-    return json.load(open(path)) if os.path.exists(path) else None
+    """The file's JSON, or None while it is missing or still being written."""
+    try:
+        return json.load(open(os.path.join(root, name)))
+    except (OSError, ValueError):
+        return None
 
 
 def f(v, sign=False):
