@@ -69,7 +69,6 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     // 3. Single-pass baselines: the same explainer, once, on the same train exemplars, one mode.
     // The headline one is bound only by the loop's total length budget; the former one (one
     // mode of at most perModeBudgetLiterals tokens) is reported beside it.
-    const AcceptanceRule rule = o.acceptance();
     const auto singlePass = [&](int maxLength, int maxLiterals) -> Expected<ModeExplanation> {
         ModeRequest req;
         req.evidence = &run.splits.train;
