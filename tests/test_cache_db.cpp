@@ -219,6 +219,8 @@ private Q_SLOTS:
             QVERIFY(sql.open());
             QSqlQuery q(sql);
             QVERIFY(q.exec(QStringLiteral("DROP TABLE imported_explanations")));
+            for (const char* column : {"length", "baseline_length", "baseline_per_mode_budget_score"})
+                QVERIFY(q.exec(QStringLiteral("ALTER TABLE explanations DROP COLUMN %1").arg(QLatin1String(column))));
             QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 3")));
             q.finish();
             sql.close();
@@ -228,6 +230,44 @@ private Q_SLOTS:
         QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error()));
         QCOMPARE((*db)->reviews(QStringLiteral("m"), QStringLiteral("c"), 0, 0)->size(), size_t(1));
         QVERIFY((*db)->importedExplanations(QStringLiteral("m"), QStringLiteral("c"), 0, 0).ok());
+    }
+
+    void schema4RunsKeepTheirFormerBaselineApart() {
+        // Before schema 5, baseline_score was one mode of 12 tokens: it moves to its own column.
+        const QString path = m_dir.filePath(QStringLiteral("v4.sqlite"));
+        {
+            auto db = CacheDb::open(path);
+            QVERIFY(db.ok());
+            StoredExplanation e;
+            e.key = QStringLiteral("old");
+            e.result = {{"neuron", "1/2"}, {"backend", "builtin"}, {"score", 0.7}, {"baseline_score", 0.6},
+                        {"iterations", nlohmann::json::array()}};
+            QVERIFY((*db)->storeExplanation(e).ok());
+        }
+        auto poke = [&](const QString& statement, QVariant* value) {
+            QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v4"));
+            sql.setDatabaseName(path);
+            bool ok = sql.open();
+            {
+                QSqlQuery q(sql);
+                for (const QString& one : statement.split(QLatin1Char(';'))) ok = ok && q.exec(one);
+                if (value && ok && q.next()) *value = q.value(0);
+                q.finish();
+            }
+            sql.close();
+            sql = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("v4"));
+            return ok;
+        };
+        QVERIFY(poke(QStringLiteral("ALTER TABLE explanations DROP COLUMN length;ALTER TABLE explanations DROP COLUMN baseline_length;"
+                                    "ALTER TABLE explanations DROP COLUMN baseline_per_mode_budget_score;PRAGMA user_version = 4"),
+                     nullptr));
+        { QVERIFY(CacheDb::open(path).ok()); }
+        QVariant former, equal;
+        QVERIFY(poke(QStringLiteral("SELECT baseline_per_mode_budget_score FROM explanations WHERE key = 'old'"), &former));
+        QVERIFY(poke(QStringLiteral("SELECT baseline_score FROM explanations WHERE key = 'old'"), &equal));
+        QCOMPARE(former.toDouble(), 0.6);
+        QVERIFY(equal.isNull());
     }
 
     void refusesBadFiles_data() {

@@ -123,14 +123,26 @@ private Q_SLOTS:
         auto r = run(args);
         QVERIFY2(r.code == 0, r.err.constData());
         const auto j = json(r.out);
-        for (const char* key : {"neuron", "score", "baseline_score", "random_score", "modes", "iterations", "backend", "seconds"})
+        // The pinned keys (README, "Output").
+        for (const char* key : {"neuron", "score", "random_score", "novel_score", "f1", "auprc", "length", "baseline_score",
+                                "baseline_length", "baseline_random_score", "baseline_novel_score", "baseline_f1", "baseline_auprc",
+                                "baseline_per_mode_budget_score", "modes", "iterations", "backend", "seconds"})
             QVERIFY2(j.contains(QLatin1String(key)), key);
+        QVERIFY(j[QStringLiteral("length")].toInt() <= 16 && j[QStringLiteral("baseline_length")].toInt() <= 16);
         QCOMPARE(j[QStringLiteral("neuron")].toString(), QStringLiteral("synthetic:t-and-space-after-e"));
         QVERIFY(j[QStringLiteral("score")].toDouble() > 0.8);
         QCOMPARE(j[QStringLiteral("backend")].toString(), QStringLiteral("builtin"));
         QVERIFY(!j[QStringLiteral("modes")].toArray().isEmpty());
         const auto mode = j[QStringLiteral("modes")].toArray().at(0).toObject();
-        for (const char* key : {"explanation", "pattern", "score", "exemplar_count"}) QVERIFY2(mode.contains(QLatin1String(key)), key);
+        for (const char* key : {"explanation", "pattern", "length", "score", "exemplar_count"})
+            QVERIFY2(mode.contains(QLatin1String(key)), key);
+        int total = 0;
+        for (const auto& m : j[QStringLiteral("modes")].toArray()) {
+            total += m.toObject()[QStringLiteral("length")].toInt();
+            // null exactly when no test exemplar is assigned to the mode
+            QCOMPARE(m.toObject()[QStringLiteral("score")].isNull(), m.toObject()[QStringLiteral("exemplar_count")].toInt() == 0);
+        }
+        QCOMPARE(total, j[QStringLiteral("length")].toInt());
         const auto it = j[QStringLiteral("iterations")].toArray().at(0).toObject();
         for (const char* key : {"index", "valid_score", "mode_scores"}) QVERIFY2(it.contains(QLatin1String(key)), key);
         QVERIFY(r.err.contains("iteration 0"));  // progress on stderr
@@ -180,15 +192,48 @@ private Q_SLOTS:
         QCOMPARE(j[QStringLiteral("seed")].toInt(), 5);
         const auto neurons = j[QStringLiteral("neurons")].toArray();
         QCOMPARE(neurons.size(), 3);
-        for (const char* key : {"neuron", "score", "baseline_score", "random_score", "modes", "seconds"})
+        // The pinned keys (README, "Output").
+        for (const char* key : {"neuron", "score", "baseline_score", "random_score", "baseline_random_score", "novel_score",
+                                "baseline_novel_score", "f1", "baseline_f1", "auprc", "baseline_auprc", "length", "baseline_length",
+                                "modes", "seconds"})
             QVERIFY2(neurons.at(0).toObject().contains(QLatin1String(key)), key);
         const auto s = j[QStringLiteral("summary")].toObject();
-        for (const char* key : {"loop_mean", "loop_median", "baseline_mean", "baseline_median", "loop_win_rate", "mean_modes",
-                                "seconds_per_neuron"})
+        for (const char* key : {"loop_mean", "loop_median", "baseline_mean", "baseline_median", "gain_at_equal_length", "mean_length",
+                                "baseline_mean_length", "mean_modes", "mean_novel_score", "baseline_mean_novel_score", "mean_f1",
+                                "baseline_mean_f1", "mean_auprc", "baseline_mean_auprc", "mean_random_score",
+                                "baseline_mean_random_score", "loop_win_rate", "seconds_per_neuron"})
             QVERIFY2(s.contains(QLatin1String(key)), key);
-        double mean = 0;
-        for (const auto& n : neurons) mean += n.toObject()[QStringLiteral("score")].toDouble() / 3;
+        double mean = 0, base = 0;
+        for (const auto& n : neurons) {
+            mean += n.toObject()[QStringLiteral("score")].toDouble() / 3;
+            base += n.toObject()[QStringLiteral("baseline_score")].toDouble() / 3;
+            // Both sides within the one budget (16 by default).
+            QVERIFY(n.toObject()[QStringLiteral("length")].toInt() <= 16);
+            QVERIFY(n.toObject()[QStringLiteral("baseline_length")].toInt() <= 16);
+        }
         QVERIFY(std::abs(mean - s[QStringLiteral("loop_mean")].toDouble()) < 1e-9);
+        QVERIFY(std::abs(mean - base - s[QStringLiteral("gain_at_equal_length")].toDouble()) < 1e-9);
+
+        // The budget curve: the same neurons at each budget, each side within it.
+        auto curve = run({QStringLiteral("evaluate"), QStringLiteral("--model"), m_model, QStringLiteral("--corpus"), slice,
+                          QStringLiteral("--db"), m_dir.filePath(QStringLiteral("evaluate.sqlite")), QStringLiteral("--layer"),
+                          QStringLiteral("1"), QStringLiteral("--sample"), QStringLiteral("2"), QStringLiteral("--max-iterations"),
+                          QStringLiteral("1"), QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--budgets"),
+                          QStringLiteral("4,8")});
+        QVERIFY2(curve.code == 0, curve.err.constData());
+        const auto budgets = json(curve.out)[QStringLiteral("budgets")].toArray();
+        QCOMPARE(budgets.size(), 2);
+        for (int b = 0; b < 2; ++b) {
+            const auto at = budgets.at(b).toObject();
+            QCOMPARE(at[QStringLiteral("budget")].toInt(), b == 0 ? 4 : 8);
+            for (const auto& n : at[QStringLiteral("neurons")].toArray()) {
+                QVERIFY(n.toObject()[QStringLiteral("length")].toInt() <= at[QStringLiteral("budget")].toInt());
+                QVERIFY(n.toObject()[QStringLiteral("baseline_length")].toInt() <= at[QStringLiteral("budget")].toInt());
+            }
+        }
+        auto bad = run({QStringLiteral("evaluate"), QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--budgets"),
+                        QStringLiteral("8,x")});
+        QVERIFY(bad.code != 0 && bad.err.contains("--budgets"));
     }
 
     void trainTokenizerThenModel() {

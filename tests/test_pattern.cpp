@@ -156,9 +156,9 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("pattern");
         QTest::addColumn<QString>("fragment");
         std::string many = "{\"literals\":[";
-        for (int i = 0; i < 13; ++i) many += (i ? "," : "") + std::string("{\"token\":\"t") + std::to_string(i) + "\",\"weight\":1}";
+        for (int i = 0; i < 65; ++i) many += (i ? "," : "") + std::string("{\"token\":\"t") + std::to_string(i) + "\",\"weight\":1}";
         many += "]}";
-        QTest::newRow("13 literals") << QByteArray::fromStdString(many) << QStringLiteral("at most 12 tokens");
+        QTest::newRow("65 literals") << QByteArray::fromStdString(many) << QStringLiteral("at most 64 tokens");
         QTest::newRow("class and literals") << QByteArray("{\"literals\":[{\"token\":\"a\"}],\"class\":\"number\"}")
                                             << QStringLiteral("not both");
         QTest::newRow("unknown class") << QByteArray("{\"class\":\"colour\"}") << QStringLiteral("unknown token class");

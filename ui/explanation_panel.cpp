@@ -151,7 +151,8 @@ void ExplanationPanel::refresh() {
         const Review& d = decided[m];
         const bool edited = d.status == QLatin1String("edited");
         const QString text = edited ? d.text : QString::fromStdString(modes[m].value("explanation", std::string()));
-        const QString score = !edited ? QString::number(modes[m].value("score", 0.0), 'f', 3)
+        const auto& modeScore = modes[m].value("score", nlohmann::json());
+        const QString score = !edited ? (modeScore.is_number() ? QString::number(modeScore.get<double>(), 'f', 3) : tr("n/a"))
                               : d.scored ? tr("%1 (whole, edited)").arg(d.score, 0, 'f', 3)
                                          : tr("not scored");
         const QStringList cells{QString::number(m + 1), text, score, QString::number(modes[m].value("exemplar_count", 0)),

@@ -120,7 +120,9 @@ Expected<void> writeReport(const QString& path, const ReportHeader& header, cons
             const Review d = m < nr.decided.size() ? nr.decided[m] : Review{};
             const bool edited = d.status == QLatin1String("edited");
             const QString text = edited ? d.text : QString::fromStdString(modes[m].value("explanation", std::string()));
-            const QString score = !edited ? QStringLiteral("test r = %1").arg(modes[m].value("score", 0.0), 0, 'f', 3)
+            const auto& modeScore = modes[m].value("score", nlohmann::json());
+            const QString score = !edited ? (modeScore.is_number() ? QStringLiteral("test r = %1").arg(modeScore.get<double>(), 0, 'f', 3)
+                                                                   : QStringLiteral("test r n/a (no test exemplar assigned)"))
                                   : d.scored ? QStringLiteral("whole test r with this edit = %1").arg(d.score, 0, 'f', 3)
                                              : QStringLiteral("not scored");
             const QString status = d.status.isEmpty() ? QStringLiteral("proposed by the agents") : QStringLiteral("%1 by %2").arg(d.status, d.author);

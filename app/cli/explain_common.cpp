@@ -31,7 +31,15 @@ void addSessionOptions(Command& c) {
                QStringLiteral("K"), QString::number(LoopOptions{}.maxIterations));
     c.addValue(QStringLiteral("seed"), QStringLiteral("Seed of the splits, clustering and probes (default 0)."), QStringLiteral("S"),
                QStringLiteral("0"));
+    c.addValue(QStringLiteral("budget"),
+               QStringLiteral("Description length of the whole explanation at most, all modes together; single-pass gets the same (default %1).")
+                   .arg(LoopOptions{}.lengthBudget),
+               QStringLiteral("N"), QString::number(LoopOptions{}.lengthBudget));
     c.addFlag(QStringLiteral("recompute"), QStringLiteral("Run the loop again even when the result is cached."));
+    c.addValue(QStringLiteral("loop"),
+               QStringLiteral("Loop constants as KEY=VALUE[,KEY=VALUE...] with the keys of the stored \"parameters\".\"loop\", "
+                              "for example length_penalty=0.004,mode_gain=0.01 (they enter the cache key)."),
+               QStringLiteral("K=V,..."));
     addLlmOptions(c);
 }
 
@@ -49,6 +57,23 @@ Expected<Session> openSession(const Command& c) {
     auto iters = c.intValue(QStringLiteral("max-iterations"), 0, 100);
     if (!iters) return Error{iters.error()};
     s.loop.maxIterations = *iters;
+    auto budget = c.intValue(QStringLiteral("budget"), 1, 256);
+    if (!budget) return Error{budget.error()};
+    s.loop.lengthBudget = *budget;
+    if (c.isSet(QStringLiteral("loop"))) {
+        nlohmann::json j = s.loop.toJson();
+        for (const QString& pair : c.value(QStringLiteral("loop")).split(QLatin1Char(','))) {
+            const int eq = pair.indexOf(QLatin1Char('='));
+            const std::string key = pair.left(eq).trimmed().toStdString();
+            if (eq < 0 || !j.contains(key)) return makeError(QStringLiteral("--loop: unknown key in \"%1\"").arg(pair));
+            const auto value = nlohmann::json::parse(pair.mid(eq + 1).trimmed().toStdString(), nullptr, false);
+            if (!value.is_number()) return makeError(QStringLiteral("--loop %1: the value must be a number").arg(pair));
+            j[key] = value;
+        }
+        auto parsed = LoopOptions::fromJson(j);
+        if (!parsed) return makeError(QStringLiteral("--loop: ") + parsed.error());
+        s.loop = *parsed;
+    }
     bool ok = false;
     s.loop.seed = c.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok) return makeError(QStringLiteral("--seed must be a non-negative integer"));

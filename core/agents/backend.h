@@ -19,6 +19,9 @@ struct ModeRequest {
     std::vector<AtomicComponent> components;             ///< this mode's components (empty for single-pass)
     std::vector<int> triggerKeys;                        ///< candidate trigger keys, most important first
     bool singlePass = false;
+    int maxLength = 16;       ///< the description length this mode may use (description_length.h)
+    int maxLiterals = 64;     ///< a per-mode cap on literal tokens (only the former single-pass sets one)
+    double unitGain = 1e-4;   ///< the train gain each unit of length must buy
 };
 
 /// What a refiner is given: the explanation, its misses on valid, all evidence so far.
@@ -32,6 +35,8 @@ struct ReviseRequest {
     /// no mode names yet; strongest first.
     std::vector<int> strongKeys;
     int maxModes = 6;
+    int lengthBudget = 16;    ///< the whole explanation's description length at most
+    double unitGain = 1e-4;   ///< as in ModeRequest
 };
 
 /// The roles a backend plays: explainer, simulator and refiner. Decomposition and clustering

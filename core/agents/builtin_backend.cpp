@@ -1,4 +1,6 @@
 #include "agents/builtin_backend.h"
+
+#include "agents/description_length.h"
 #include "agents/pattern_text.h"
 
 #include "agents/pattern_fitter.h"
@@ -26,7 +28,16 @@ Expected<ModeExplanation> BuiltinBackend::explain(const ModeRequest& r) {
     in.triggerKeys = r.triggerKeys;
     for (const AtomicComponent& c : r.components)
         for (const ContextToken& t : c.context) in.context.push_back(t);
-    return fromPattern(fitMode(*m_table, in, m_budget));
+    PatternBudget b = withLength(r.maxLength, r.unitGain);
+    b.literals = std::min(b.literals, r.maxLiterals);
+    return fromPattern(fitMode(*m_table, in, b));
+}
+
+PatternBudget BuiltinBackend::withLength(int maxLength, double unitGain) const {
+    PatternBudget b = m_budget;
+    b.maxLength = std::min(maxLength, b.maxLength);
+    b.unitGain = unitGain;
+    return b;
 }
 
 Expected<Simulation> BuiltinBackend::simulate(const ModeExplanation& mode, const std::vector<Sample>& samples) {
@@ -42,6 +53,9 @@ Expected<Simulation> BuiltinBackend::simulate(const ModeExplanation& mode, const
 Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
     const auto& modes = *r.modes;
     std::vector<Revision> out;
+    // Every revision stays within the one budget for the whole explanation.
+    const int total = explanationLength(modes);
+    auto roomFor = [&](int replacing) { return r.lengthBudget - total + (replacing >= 0 ? modeLength(modes[static_cast<size_t>(replacing)]) : 0); };
     auto patternOf = [&](size_t i) { return modes[i].pattern.value_or(ModePattern{}); };
     auto withMode = [&](size_t i, const ModePattern& p) {
         auto next = modes;
@@ -83,18 +97,20 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
         std::set<int> seen;
         for (int k : keys)
             if (k >= 0 && seen.insert(k).second) in.triggerKeys.push_back(k);
-        out.push_back({QStringLiteral("re-fit mode %1 on all evidence, probes included").arg(i + 1), withMode(i, fitMode(*m_table, in, m_budget)), {}});
+        const ModePattern refit = fitMode(*m_table, in, withLength(roomFor(static_cast<int>(i)), r.unitGain));
+        if (!refit.empty())
+            out.push_back({QStringLiteral("re-fit mode %1 on all evidence, probes included").arg(i + 1), withMode(i, refit), {}});
     }
 
     // A new mode fitted on top of the others, from candidate trigger keys (none: classes only).
     auto addMode = [&](const std::vector<int>& keys, const QString& why) {
-        if (static_cast<int>(modes.size()) >= r.maxModes) return;
+        if (static_cast<int>(modes.size()) >= r.maxModes || roomFor(-1) < 1) return;
         const Simulation others = othersOn(-1);
         FitInput in;
         in.evidence = r.evidence;
         in.others = &others;
         in.triggerKeys = keys;
-        const ModePattern p = fitMode(*m_table, in, m_budget);
+        const ModePattern p = fitMode(*m_table, in, withLength(roomFor(-1), r.unitGain));
         if (p.empty()) return;
         Revision rev{why, modes, {}};
         rev.modes.push_back(fromPattern(p));
@@ -102,15 +118,29 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
         rev.origin.push_back(-1);
         out.push_back(std::move(rev));
     };
-    // One more literal in each mode that has room, weighted from the evidence.
+    // One more literal in each mode that has room, weighted from the evidence; with the budget
+    // spent, a swap for the mode's weakest literal at the same length.
     auto addLiteral = [&](int key, const QString& why) {
+        const bool full = total >= r.lengthBudget;
+        const QString text = m_table->keyText(key);
         for (size_t i = 0; i < modes.size(); ++i) {
             ModePattern p = patternOf(i);
             if (!p.tokenClass.isEmpty() || static_cast<int>(p.literals.size()) >= m_budget.literals) continue;
-            p.literals.push_back({m_table->keyText(key), 0.0});
+            if (std::any_of(p.literals.begin(), p.literals.end(), [&](const PatternLiteral& l) { return l.key == text; })) continue;
+            QString dropped;
+            if (full) {
+                if (p.literals.size() < 2) continue;
+                const auto weakest = std::min_element(p.literals.begin(), p.literals.end(),
+                                                      [](const PatternLiteral& a, const PatternLiteral& b) { return a.weight < b.weight; });
+                dropped = weakest->key;
+                p.literals.erase(weakest);
+            }
+            p.literals.push_back({text, 0.0});
             p = refitWeights(*m_table, p, *r.evidence);
             if (p.literals.back().weight <= 0) continue;
-            out.push_back({QStringLiteral("add '%1' to mode %2 (%3)").arg(m_table->keyText(key)).arg(i + 1).arg(why), withMode(i, p), {}});
+            out.push_back({full ? QStringLiteral("swap the weakest token '%1' of mode %2 for '%3' (%4)").arg(dropped).arg(i + 1).arg(text, why)
+                                : QStringLiteral("add '%1' to mode %2 (%3)").arg(text).arg(i + 1).arg(why),
+                           withMode(i, p), {}});
         }
     };
 
@@ -142,6 +172,25 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
         if (p.empty()) continue;
         out.push_back({QStringLiteral("drop '%1' from mode %2 (fires where the neuron does not)").arg(m_table->keyText(k)).arg(m.mode + 1),
                        withMode(static_cast<size_t>(m.mode), p), {}});
+    }
+    // Shorter explanations: the weakest literal and each condition of a mode, dropped. The
+    // acceptance rule keeps them when the score they lose is worth less than their length.
+    for (size_t i = 0; i < modes.size(); ++i) {
+        const ModePattern base = patternOf(i);
+        if (base.literals.size() > 1) {
+            ModePattern p = base;
+            const auto weakest = std::min_element(p.literals.begin(), p.literals.end(),
+                                                  [](const PatternLiteral& a, const PatternLiteral& b) { return a.weight < b.weight; });
+            const QString key = weakest->key;
+            p.literals.erase(weakest);
+            out.push_back({QStringLiteral("drop the weakest token '%1' from mode %2").arg(key).arg(i + 1), withMode(i, p), {}});
+        }
+        for (size_t c = 0; c < base.conditions.size(); ++c) {
+            ModePattern p = base;
+            p.conditions.erase(p.conditions.begin() + static_cast<std::ptrdiff_t>(c));
+            p = refitWeights(*m_table, p, *r.evidence);
+            out.push_back({QStringLiteral("drop condition %1 of mode %2").arg(c + 1).arg(i + 1), withMode(i, p), {}});
+        }
     }
     return out;
 }

@@ -23,6 +23,8 @@ public:
 
 private:
     ModeExplanation fromPattern(const ModePattern& p) const;
+    /// The structural budget with the fitter's length bound and price per unit.
+    PatternBudget withLength(int maxLength, double unitGain) const;
     std::shared_ptr<const TokenTable> m_table;
     PatternBudget m_budget;
 };

@@ -39,12 +39,16 @@ struct ModePattern {
     bool empty() const { return literals.empty() && tokenClass.isEmpty(); }
 };
 
-/// What keeps a mode readable, so that it can never become a lookup table of the exemplars.
+/// What keeps a mode readable, so that it can never become a lookup table of the exemplars:
+/// structural limits (checkPattern), and for the fitter the description length it may use
+/// (description_length.h) and the train gain each unit of length must buy.
 struct PatternBudget {
-    int literals = 12;           ///< or one class
+    int literals = 64;           ///< or one class; the length budget is the real bound
     int conditions = 2;
     int conditionLiterals = 6;
     int span = 8;                ///< the widest context a condition looks at
+    int maxLength = 64;          ///< the fitter's bound on the pattern's description length
+    double unitGain = 1e-4;      ///< the fitter adds an item only if train r rises this much per unit
 };
 
 /// An error naming the first rule of the budget the pattern breaks, or of its class ids.

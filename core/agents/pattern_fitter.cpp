@@ -1,5 +1,6 @@
 #include "agents/pattern_fitter.h"
 
+#include "agents/description_length.h"
 #include "agents/token_classes.h"
 #include "agents/token_table.h"
 
@@ -116,7 +117,7 @@ std::vector<double> modeValues(const Flat& f, const ModePattern& p, const std::v
 /// Each token has one key, so a trial changes only that key's occurrences: the sums of the
 /// correlation are updated there instead of recomputed.
 ModePattern greedyLiterals(const Flat& f, const std::vector<int>& keys, const std::vector<char>& g, int budget,
-                           double* scoreOut) {
+                           double unitGain, double* scoreOut) {
     ModePattern p;
     const double n = static_cast<double>(f.size());
     double sx = 0, sxx = 0, sy = 0, syy = 0, sxy = 0;
@@ -146,7 +147,7 @@ ModePattern greedyLiterals(const Flat& f, const std::vector<int>& keys, const st
     std::vector<char> used(pool.size(), 0);
     while (static_cast<int>(p.literals.size()) < budget) {
         int pick = -1;
-        double pickScore = best + 1e-4, dy = 0, dyy = 0, dxy = 0;
+        double pickScore = best + std::max(1e-4, unitGain), dy = 0, dyy = 0, dxy = 0;
         for (size_t c = 0; c < pool.size(); ++c) {
             if (used[c]) continue;
             double ty = 0, tyy = 0, txy = 0;
@@ -187,10 +188,15 @@ std::vector<QString> suffixClasses(const TokenTable& table, const std::vector<in
 }
 
 /// The best trigger (literals or one class) under a gate.
+/// `room` is the description length the trigger may use (the conditions already hold the rest).
 ModePattern bestTrigger(const Flat& f, const std::vector<int>& keys, const std::vector<char>& g, const PatternBudget& b,
-                        double* scoreOut) {
+                        int room, double* scoreOut) {
     double s = 0;
-    ModePattern best = greedyLiterals(f, keys, g, b.literals, &s);
+    if (room < 1) {
+        *scoreOut = 0;
+        return {};
+    }
+    ModePattern best = greedyLiterals(f, keys, g, std::min(b.literals, room), b.unitGain, &s);
     std::vector<QString> classes;
     for (const TokenClass& c : fixedTokenClasses()) classes.push_back(c.id);
     for (const QString& c : suffixClasses(*f.table, keys)) classes.push_back(c);
@@ -202,7 +208,9 @@ ModePattern bestTrigger(const Flat& f, const std::vector<int>& keys, const std::
         const double cs = f.score(modeValues(f, p, g));
         // One class states in a word what many literals list, and covers the members the
         // evidence happened not to show: it wins when it fits about as well.
-        const double slack = best.tokenClass.isEmpty() && best.literals.size() >= 3 ? 0.005 : -0.01;
+        // Lengths enter as the fitter's price per unit: a class is 1, literals are one each.
+        const double slack = (best.tokenClass.isEmpty() && best.literals.size() >= 3 ? 0.005 : -0.01) +
+                             b.unitGain * (static_cast<double>(best.literals.size()) - 1.0) * (best.tokenClass.isEmpty() ? 1 : 0);
         if (cs > s - slack) s = cs, best = p;
     }
     *scoreOut = s;
@@ -298,26 +306,39 @@ ModePattern fitMode(const TokenTable& table, const FitInput& in, const PatternBu
     const Flat f(table, *in.evidence, in.others);
     std::vector<char> open(f.size(), 1);
     double score = 0;
-    ModePattern p = bestTrigger(f, in.triggerKeys, open, b, &score);
+    ModePattern p = bestTrigger(f, in.triggerKeys, open, b, b.maxLength, &score);
     if (p.empty()) return p;
+    // Each step is judged by its merit: train r minus the price of its description length.
+    auto merit = [&](double r, int length) { return r - b.unitGain * length; };
+    auto conditionsLength = [](const std::vector<ContextCondition>& conds) {
+        ModePattern q;
+        q.conditions = conds;
+        return patternLength(q);
+    };
     for (int round = 0; round < b.conditions; ++round) {
         const std::vector<double> mode = modeValues(f, p, gate(f, p.conditions));
+        const int triggerLength = patternLength(p) - conditionsLength(p.conditions);
         // Rank conditions with the trigger held fixed, then re-pick the trigger under the best.
         std::vector<ContextCondition> bestConds;
-        double bestS = score + 0.003;
+        double bestMerit = merit(score, patternLength(p)) + 0.003;
         for (const ContextCondition& c : conditionCandidates(f, mode, in.context, b)) {
             auto conds = p.conditions;
             conds.push_back(c);
+            const int condLength = conditionsLength(conds);
+            if (condLength + 1 > b.maxLength) continue;
             const auto g = gate(f, conds);
             const double s = f.score(modeValues(f, weightsUnder(f, p, g), g));
-            if (s > bestS) bestS = s, bestConds = conds;
+            const double m = merit(s, std::min(b.maxLength, triggerLength + condLength));
+            if (m > bestMerit) bestMerit = m, bestConds = conds;
         }
         if (bestConds.empty()) break;
         const auto g = gate(f, bestConds);
+        const int condLength = conditionsLength(bestConds);
         double s = 0;
-        ModePattern trial = bestTrigger(f, in.triggerKeys, g, b, &s);
-        if (trial.empty() || s <= score + 0.003) break;
+        ModePattern trial = bestTrigger(f, in.triggerKeys, g, b, b.maxLength - condLength, &s);
+        if (trial.empty()) break;
         trial.conditions = bestConds;
+        if (merit(s, patternLength(trial)) <= merit(score, patternLength(p)) + 0.003) break;
         p = trial;
         score = s;
     }

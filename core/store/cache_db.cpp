@@ -80,6 +80,14 @@ const std::vector<std::vector<const char*>>& migrations() {
             " reported_score REAL, score REAL, simulated_by TEXT, note TEXT, seed INTEGER, created_at TEXT NOT NULL,"
             " UNIQUE (model_hash, corpus_hash, layer, neuron_index, format, text))",
         },
+        {  // 4 -> 5: description lengths; baseline_score is single-pass at the loop's total length.
+            // Older runs compared against one mode of 12 tokens: that figure moves to its own
+            // column, and their equal-length baseline is unknown.
+            "ALTER TABLE explanations ADD COLUMN length INTEGER",
+            "ALTER TABLE explanations ADD COLUMN baseline_length INTEGER",
+            "ALTER TABLE explanations ADD COLUMN baseline_per_mode_budget_score REAL",
+            "UPDATE explanations SET baseline_per_mode_budget_score = baseline_score, baseline_score = NULL",
+        },
     };
     return steps;
 }
@@ -293,7 +301,8 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
     const nlohmann::json& r = e.result;
     q.prepare(QStringLiteral("INSERT INTO explanations (key, neuron, layer, neuron_index, model_hash, corpus_hash, backend,"
                              " parameters, seed, score, baseline_score, random_score, result, splits, transcript, seconds,"
-                             " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                             " created_at, length, baseline_length, baseline_per_mode_budget_score)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     auto text = [](const nlohmann::json& j) {
         return QString::fromStdString(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     };
@@ -305,7 +314,10 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
                               QVariant(qint64(r.value("seed", uint64_t(0)))), QVariant(r.value("score", 0.0)),
                               QVariant(r.value("baseline_score", 0.0)), QVariant(r.value("random_score", 0.0)),
                               QVariant(text(r)), QVariant(text(e.splits)), QVariant(qCompress(text(e.transcript).toUtf8())),
-                              QVariant(r.value("seconds", 0.0)), QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODate))})
+                              QVariant(r.value("seconds", 0.0)), QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)),
+                              r.contains("length") ? QVariant(r.value("length", 0)) : QVariant(),
+                              r.contains("baseline_length") ? QVariant(r.value("baseline_length", 0)) : QVariant(),
+                              r.contains("baseline_per_mode_budget_score") ? QVariant(r.value("baseline_per_mode_budget_score", 0.0)) : QVariant()})
         q.addBindValue(v);
     if (!q.exec()) return fail(q);
     const int64_t id = q.lastInsertId().toLongLong();
@@ -482,9 +494,11 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
                            " WHERE NOT EXISTS (SELECT 1 FROM neuron_records x WHERE x.layer_id = m.id AND x.neuron = r.neuron)"),
             nullptr) &&
         run(QStringLiteral("INSERT INTO explanations (key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters,"
-                           " seed, score, baseline_score, random_score, result, splits, transcript, seconds, created_at)"
+                           " seed, score, baseline_score, random_score, result, splits, transcript, seconds, created_at,"
+                           " length, baseline_length, baseline_per_mode_budget_score)"
                            " SELECT key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters, seed, score,"
-                           " baseline_score, random_score, result, splits, transcript, seconds, created_at FROM src.explanations s"
+                           " baseline_score, random_score, result, splits, transcript, seconds, created_at,"
+                           " length, baseline_length, baseline_per_mode_budget_score FROM src.explanations s"
                            " WHERE NOT EXISTS (SELECT 1 FROM explanations e WHERE e.key = s.key)"),
             &counts.explanations) &&
         run(QStringLiteral("INSERT INTO explanation_iterations (explanation_id, iteration, valid_score, mode_scores, change, kept, modes)"

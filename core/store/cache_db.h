@@ -98,7 +98,7 @@ struct ImportedExplanation {
 /// (nor created, nor upgraded) and opens in a directory the user cannot write.
 class CacheDb {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     static constexpr int kLockWaitSeconds = 600;
     enum class Access { ReadWrite, ReadOnly };

@@ -1,0 +1,28 @@
+#include "agents/description_length.h"
+
+#include <QRegularExpression>
+
+namespace ns {
+
+int patternLength(const ModePattern& p) {
+    int n = static_cast<int>(p.literals.size()) + (p.tokenClass.isEmpty() ? 0 : 1);
+    for (const ContextCondition& c : p.conditions)
+        n += 1 + static_cast<int>(c.literals.size()) + (c.tokenClass.isEmpty() ? 0 : 1);
+    return n;
+}
+
+int modeLength(const ModeExplanation& m) {
+    if (m.pattern) return patternLength(*m.pattern);
+    static const QRegularExpression quoted(QStringLiteral("'[^']+'|\"[^\"]+\""));
+    int n = 1;
+    for (auto it = quoted.globalMatch(m.text); it.hasNext(); it.next()) ++n;
+    return n;
+}
+
+int explanationLength(const std::vector<ModeExplanation>& modes) {
+    int n = 0;
+    for (const ModeExplanation& m : modes) n += modeLength(m);
+    return n;
+}
+
+}  // namespace ns

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "agents/explanation.h"
+#include "agents/pattern.h"
+
+#include <vector>
+
+namespace ns {
+
+/// What an explanation costs to read (DESIGN.md, "Description length"): each literal token,
+/// each token class, each exception to a class, each context condition, and each token or
+/// class inside a condition counts 1. Weights are free: they say how strongly, not what.
+/// (The vocabulary has no class exceptions yet; when it does they count 1 each here.)
+int patternLength(const ModePattern& pattern);
+
+/// One mode: its pattern's length; a mode with text only (an LLM's or a person's sentence)
+/// counts 1 for the sentence plus 1 for every quoted token it lists.
+int modeLength(const ModeExplanation& mode);
+
+/// The whole explanation, all modes together: the figure the one budget bounds.
+int explanationLength(const std::vector<ModeExplanation>& modes);
+
+}  // namespace ns

@@ -1,0 +1,101 @@
+// The loop's types: options round-trip through JSON (so every constant enters the cache key),
+// and a result's JSON says "no value" as null.
+#include "agents/loop_types.h"
+#include "agents/token_table.h"
+#include "tokenizer/bpe_tokenizer.h"
+
+#include <QTest>
+
+using namespace ns;
+
+class TestLoopTypes final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void optionsRoundTrip() {
+        LoopOptions o;
+        o.maxIterations = 3;
+        o.maxModes = 5;
+        o.seed = 77;
+        o.lengthBudget = 8;
+        o.lengthPenalty = 0.02;
+        o.modeGain = 0.03;
+        o.minGain = 0.004;
+        o.evidenceSlack = 0.05;
+        o.fitUnitGain = 0.006;
+        o.oneModeSilhouette = 0.4;
+        o.modeTolerance = 0.07;
+        o.missFraction = 0.45;
+        o.strongFraction = 0.35;
+        o.vocabularyProbes = 100;
+        o.probeWindows = 9;
+        o.probesPerKey = 4;
+        o.swapSamples = 1;
+        o.perModeBudgetLiterals = 10;
+        o.decompose.lookback = 3;
+        auto back = LoopOptions::fromJson(o.toJson());
+        QVERIFY(back.ok());
+        QCOMPARE(back->toJson().dump(), o.toJson().dump());
+        // Every option changes the JSON, so every one of them enters the cache key.
+        QVERIFY(o.toJson().dump() != LoopOptions{}.toJson().dump());
+        for (const auto& [key, value] : LoopOptions{}.toJson().items()) {
+            nlohmann::json j = LoopOptions{}.toJson();
+            QVERIFY2(j.at(key) != o.toJson().at(key) || key == "components" || key == "threshold" || key == "matters_at",
+                     key.c_str());
+        }
+    }
+
+    void optionsFromJsonKeepDefaultsAndNameWrongTypes() {
+        auto partial = LoopOptions::fromJson({{"length_budget", 32}});
+        QVERIFY(partial.ok());
+        QCOMPARE(partial->lengthBudget, 32);
+        QCOMPARE(partial->lengthPenalty, LoopOptions{}.lengthPenalty);
+        auto wrong = LoopOptions::fromJson({{"length_penalty", "high"}});
+        QVERIFY(!wrong.ok());
+        QVERIFY2(wrong.error().contains(QStringLiteral("length_penalty")), qPrintable(wrong.error()));
+        QVERIFY(!LoopOptions::fromJson(nlohmann::json::array()).ok());
+    }
+
+    void theAcceptanceRuleComesFromTheOptions() {
+        LoopOptions o;
+        o.lengthBudget = 8;
+        o.lengthPenalty = 0.02;
+        const AcceptanceRule r = o.acceptance();
+        QCOMPARE(r.budget, 8);
+        QCOMPARE(r.lengthPenalty, 0.02);
+        QCOMPARE(r.modeGain, o.modeGain);
+    }
+
+    void aModeWithoutTestExemplarsHasNullScore() {
+        auto tok = BpeTokenizer::loadDirectory(QStringLiteral(NS_TEST_DATA_DIR "/gpt2"));
+        QVERIFY(tok.ok());
+        const TokenTable table(*tok);
+        LoopResult r;
+        ModePattern p;
+        p.literals = {{QStringLiteral(" a"), 1.0}, {QStringLiteral(" b"), 0.5}};
+        ModeResult scored;
+        scored.explanation = {QStringLiteral("a or b"), p};
+        scored.score = 0.7;
+        scored.exemplarCount = 3;
+        ModeResult unscored;
+        unscored.explanation = {QStringLiteral("a"), p};
+        r.modes = {scored, unscored};
+        r.loop.novelScore = std::nullopt;
+        r.loop.f1 = 0.5;
+        r.loop.length = 4;
+        r.baseline.length = 2;
+        const nlohmann::json j = loopResultToJson(r, table);
+        QCOMPARE(j.at("modes").at(0).at("score").get<double>(), 0.7);
+        QVERIFY(j.at("modes").at(1).at("score").is_null());
+        QCOMPARE(j.at("modes").at(0).at("length").get<int>(), 2);
+        QVERIFY(j.at("novel_score").is_null());
+        QCOMPARE(j.at("f1").get<double>(), 0.5);
+        QCOMPARE(j.at("length").get<int>(), 4);
+        QCOMPARE(j.at("baseline_length").get<int>(), 2);
+        for (const char* key : {"score", "baseline_score", "random_score", "baseline_random_score", "novel_score", "baseline_novel_score",
+                                "f1", "baseline_f1", "auprc", "baseline_auprc", "baseline_per_mode_budget_score"})
+            QVERIFY2(j.contains(key), key);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLoopTypes)
+#include "test_loop_types.moc"
