@@ -66,16 +66,7 @@ private Q_SLOTS:
         QVERIFY2(out.ok(), qPrintable(out.ok() ? QString() : out.error()));
         const auto& r = out->result;
         const int found = static_cast<int>(r.at("modes").size());
-        // Known failure since the miner became batch-independent (main, "Records rank and bin
-        // windows on their maximum as stored"): on the records it mines now, the four-mode spec
-        // is found as three modes, ' (' (0.6) and ' and'/' or' (0.4) stated as one token list,
-        // which is as exact on valid and one mode shorter (README, "Measured").
-        const bool knownMerge = QFileInfo(specPath).fileName() == QLatin1String("four_modes.json");
-        if (knownMerge) QEXPECT_FAIL("", "two planted levels are merged into one token list (README)", Continue);
         QVERIFY2(found == k, qPrintable(QStringLiteral("planted %1 modes, found %2").arg(k).arg(found)));
-        // The merged list cannot match either planted mode alone, so the recovery check below
-        // does not apply to it.
-        if (knownMerge && found != k) QSKIP("the known merge above: the per-mode recovery does not apply");
         // One budget for the whole explanation, and single-pass held to the same one.
         const int budget = LoopOptions{}.lengthBudget;
         QVERIFY(r.at("length").get<int>() <= budget);
