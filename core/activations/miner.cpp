@@ -65,8 +65,11 @@ Expected<void> checkFinite(const TensorData& acts, const std::vector<std::shared
 }  // namespace
 
 QString MineOptions::key() const {
-    return QStringLiteral("w%1-k%2-q%3x%4-r%5-h%6-s%7")
-        .arg(windowTokens).arg(topK).arg(quantileBins).arg(perBin).arg(randomCount).arg(histogramBins).arg(seed);
+    // "f": the forward chunk's rows, which fix the last bits of every activation; records mined
+    // before chunks existed have no such part, so a cache mines them again.
+    return QStringLiteral("w%1-k%2-q%3x%4-r%5-h%6-s%7-f%8")
+        .arg(windowTokens).arg(topK).arg(quantileBins).arg(perBin).arg(randomCount).arg(histogramBins).arg(seed)
+        .arg(kForwardChunkRows);
 }
 
 Expected<LayerRecords> mineLayer(const LanguageModel& model, const QString& corpusPath, const MineOptions& o,
