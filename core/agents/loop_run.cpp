@@ -78,13 +78,9 @@ Expected<Simulation> LoopRun::simulation(const std::vector<ModeExplanation>& mod
 /// Whole-explanation score on a split and the mode simulations.
 Expected<double> LoopRun::score(const std::vector<ModeExplanation>& modes, const std::vector<Sample>& samples,
                                std::map<std::string, Simulation>& memo) {
-    std::vector<const Simulation*> sims;
-    for (const auto& m : modes) {
-        auto s = simulate(m, samples, memo);
-        if (!s) return Error{s.error()};
-        sims.push_back(*s);
-    }
-    return pooledScore(samples, maxOf(sims, samples));
+    auto sim = simulation(modes, samples, memo);
+    if (!sim) return Error{sim.error()};
+    return pooledScore(samples, *sim);
 }
 
 /// Centroids of the modes from the labelled train components.
