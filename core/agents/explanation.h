@@ -16,9 +16,20 @@ namespace ns {
 struct ModeExplanation {
     QString text;
     std::optional<ModePattern> pattern;
+    /// A name of at most kMaxLabelWords words ("weekday names") shown above the sentence;
+    /// empty when the explainer gave none (displayLabel() then derives one from the text).
+    QString label;
     /// Stable identity of the content (text and pattern), for memoising simulations.
     std::string identity() const;
 };
+
+constexpr int kMaxLabelWords = 5;
+
+/// The mode's label, never empty: its own, cut to kMaxLabelWords words, else the first words
+/// of its text, else "unnamed mode".
+QString displayLabel(const ModeExplanation& m);
+/// `text` cut to at most kMaxLabelWords words (whitespace-separated), simplified.
+QString clipLabel(const QString& text);
 
 /// A token the current explanation gets wrong on valid, with its context, for the refiner.
 struct Miss {

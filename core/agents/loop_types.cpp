@@ -74,7 +74,8 @@ std::optional<double> optionalNumber(const nlohmann::json& j, const char* key) {
 }
 
 nlohmann::json modeExplanationToJson(const ModeExplanation& m) {
-    return {{"explanation", m.text.toStdString()},
+    return {{"label", displayLabel(m).toStdString()},
+            {"explanation", m.text.toStdString()},
             {"pattern", m.pattern ? patternToJson(*m.pattern) : nlohmann::json()},
             {"length", modeLength(m)}};
 }
