@@ -98,7 +98,7 @@ private Q_SLOTS:
         QVERIFY(!panel->latest()[0].scored);
         QCOMPARE(panel->table()->item(0, 2)->text(), QStringLiteral("not scored"));
         // A broken pattern is refused with its reason.
-        auto bad = panel->edit(0, QStringLiteral("x"), QStringLiteral("{\"class\": \"colour\"}"));
+        auto bad = panel->edit(0, QStringLiteral("x"), QStringLiteral("{\"class\": \"flavour\"}"));
         QVERIFY(!bad.ok() && bad.error().contains(QStringLiteral("unknown token class")));
         // The browser shows the decision, and the history survives reopening the neuron.
         const int row = m_window->neuronList()->rowOf(7);

@@ -138,7 +138,7 @@ private Q_SLOTS:
         QTest::newRow("empty") << QStringLiteral("  ") << QStringLiteral("empty");
         QTest::newRow("open quote") << QStringLiteral("Fires on the token 'abc (1.00).") << QStringLiteral("not closed");
         QTest::newRow("no weight") << QStringLiteral("Fires on the token 'a'.") << QStringLiteral("expected \" (\"");
-        QTest::newRow("unknown class") << QStringLiteral("Fires on a colour (1.00).") << QStringLiteral("token class");
+        QTest::newRow("unknown class") << QStringLiteral("Fires on a flavour (1.00).") << QStringLiteral("token class");
         QTest::newRow("no full stop") << QStringLiteral("Fires on the token 'a' (1.00)") << QStringLiteral("expected \".\"");
         QTest::newRow("over budget") << QStringLiteral("Fires on the token 'a' (1.00), when the previous token is 'b', 'c' appears among the "
                                                        "previous 2 tokens and 'd' appears among the previous 3 tokens.")
@@ -161,7 +161,7 @@ private Q_SLOTS:
         QTest::newRow("65 literals") << QByteArray::fromStdString(many) << QStringLiteral("at most 64 tokens");
         QTest::newRow("class and literals") << QByteArray("{\"literals\":[{\"token\":\"a\"}],\"class\":\"number\"}")
                                             << QStringLiteral("not both");
-        QTest::newRow("unknown class") << QByteArray("{\"class\":\"colour\"}") << QStringLiteral("unknown token class");
+        QTest::newRow("unknown class") << QByteArray("{\"class\":\"flavour\"}") << QStringLiteral("unknown token class");
         QTest::newRow("three conditions")
             << QByteArray("{\"literals\":[{\"token\":\"a\"}],\"conditions\":[{\"tokens\":[\"b\"]},{\"tokens\":[\"c\"]},{\"tokens\":[\"d\"]}]}")
             << QStringLiteral("at most 2 context conditions");

@@ -1,3 +1,4 @@
+#include "agents/explanation.h"
 #include "commands.h"
 #include "explain_common.h"
 
@@ -31,7 +32,9 @@ void printEvent(const LoopEvent& e) {
 nlohmann::json summary(const nlohmann::json& r, double seconds, bool cached) {
     nlohmann::json modes = nlohmann::json::array();
     for (const auto& m : r.at("modes"))
-        modes.push_back({{"explanation", m.at("explanation")}, {"pattern", m.at("pattern")}, {"length", m.at("length")},
+        modes.push_back({{"label", m.contains("label") ? m.at("label").get<std::string>()
+                                                       : clipLabel(QString::fromStdString(m.at("explanation").get<std::string>())).toStdString()},
+                         {"explanation", m.at("explanation")}, {"pattern", m.at("pattern")}, {"length", m.at("length")},
                          {"score", m.at("score")}, {"exemplar_count", m.at("exemplar_count")}});
     nlohmann::json its = nlohmann::json::array();
     for (const auto& i : r.at("iterations"))

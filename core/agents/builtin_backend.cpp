@@ -1,6 +1,8 @@
 #include "agents/builtin_backend.h"
 
 #include "agents/description_length.h"
+#include "agents/mode_label.h"
+#include "agents/token_classes.h"
 #include "agents/pattern_text.h"
 
 #include "agents/pattern_fitter.h"
@@ -16,10 +18,11 @@ BuiltinBackend::BuiltinBackend(std::shared_ptr<const TokenTable> table, PatternB
 
 nlohmann::json BuiltinBackend::parameters() const {
     return {{"literals", m_budget.literals}, {"conditions", m_budget.conditions},
-            {"condition_literals", m_budget.conditionLiterals}, {"span", m_budget.span}};
+            {"condition_literals", m_budget.conditionLiterals}, {"span", m_budget.span},
+            {"exceptions", m_budget.exceptions}, {"vocabulary", ClassCatalogue::instance().version().toStdString()}};
 }
 
-ModeExplanation BuiltinBackend::fromPattern(const ModePattern& p) const { return {renderPattern(p), p}; }
+ModeExplanation BuiltinBackend::fromPattern(const ModePattern& p) const { return patternExplanation(p, *m_table); }
 
 Expected<ModeExplanation> BuiltinBackend::explain(const ModeRequest& r) {
     FitInput in;
@@ -66,12 +69,10 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
     auto othersOn = [&](int skip) {
         Simulation s(r.evidence->size());
         for (size_t i = 0; i < r.evidence->size(); ++i) s[i].assign((*r.evidence)[i].ids.size(), 0.f);
-        for (size_t m = 0; m < modes.size(); ++m) {
-            if (static_cast<int>(m) == skip || !modes[m].pattern) continue;
-            const CompiledPattern p(*modes[m].pattern, *m_table);
-            for (size_t i = 0; i < r.evidence->size(); ++i)
-                for (size_t t = 0; t < s[i].size(); ++t) s[i][t] = std::max(s[i][t], p.at((*r.evidence)[i].ids, t));
-        }
+        std::vector<CompiledPattern> others;
+        for (size_t m = 0; m < modes.size(); ++m)
+            if (static_cast<int>(m) != skip && modes[m].pattern) others.emplace_back(*modes[m].pattern, *m_table);
+        if (!others.empty()) s = simulateModes(others, *r.evidence);
         return s;
     };
 

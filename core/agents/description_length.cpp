@@ -1,13 +1,16 @@
 #include "agents/description_length.h"
 
+#include "agents/token_classes.h"
+
 #include <QRegularExpression>
 
 namespace ns {
 
 int patternLength(const ModePattern& p) {
-    int n = static_cast<int>(p.literals.size()) + (p.tokenClass.isEmpty() ? 0 : 1);
+    int n = static_cast<int>(p.literals.size()) + static_cast<int>(p.exceptions.size()) +
+            (p.tokenClass.isEmpty() ? 0 : classLength(p.tokenClass));
     for (const ContextCondition& c : p.conditions)
-        n += 1 + static_cast<int>(c.literals.size()) + (c.tokenClass.isEmpty() ? 0 : 1);
+        n += 1 + static_cast<int>(c.literals.size()) + (c.tokenClass.isEmpty() ? 0 : classLength(c.tokenClass));
     return n;
 }
 

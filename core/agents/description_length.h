@@ -9,8 +9,9 @@ namespace ns {
 
 /// What an explanation costs to read (DESIGN.md, "Description length"): each literal token,
 /// each token class, each exception to a class, each context condition, and each token or
-/// class inside a condition counts 1. Weights are free: they say how strongly, not what.
-/// (The vocabulary has no class exceptions yet; when it does they count 1 each here.)
+/// class inside a condition counts 1; a class of fewer than 5 words counts its words
+/// (classLength). Weights and the piece of the word are free: they say how strongly and where,
+/// not what.
 int patternLength(const ModePattern& pattern);
 
 /// One mode: its pattern's length; a mode with text only (an LLM's or a person's sentence)

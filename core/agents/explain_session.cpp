@@ -57,9 +57,6 @@ Expected<std::shared_ptr<const CorpusWindows>> ExplainSession::corpusWindows() {
         auto w = readCorpusWindows(m_model->tokenizer(), m_corpusPath, mineOptions(0).windowTokens);
         if (!w) return Error{w.error()};
         m_windows = *w;
-        std::vector<std::vector<int>> sequences;
-        for (const auto& win : m_windows->windows) sequences.push_back(win->tokens);
-        m_table->learnCorpusClasses(sequences);
     }
     return m_windows;
 }
@@ -160,7 +157,6 @@ Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, 
 Expected<std::optional<ExplainSession::TestSimulation>> ExplainSession::simulateOnTest(const ExplainTarget& t,
                                                                                        const std::vector<ModeExplanation>& modes,
                                                                                        uint64_t seed, Backend* textSimulator) {
-    if (auto ready = prepareCorpusClasses(); !ready) return Error{ready.error()};
     for (const ModeExplanation& m : modes)
         if (!m.pattern && !textSimulator) return std::optional<TestSimulation>{};
     auto rec = record(t);

@@ -28,6 +28,13 @@ Expected<void> checkPattern(const ModePattern& p, const PatternBudget& b) {
         if (static_cast<int>(c.literals.size()) > b.conditionLiterals)
             return makeError(QStringLiteral("a condition may list at most %1 tokens").arg(b.conditionLiterals));
     }
+    if (p.tokenClass.isEmpty() && (!p.exceptions.empty() || p.piece != WordPiece::Any))
+        return makeError(QStringLiteral("only a class has exceptions or a piece of its word"));
+    if (static_cast<int>(p.exceptions.size()) > b.exceptions)
+        return makeError(QStringLiteral("a class may have at most %1 exceptions").arg(b.exceptions));
+    for (const QString& e : p.exceptions)
+        if (e.isEmpty() || e != e.trimmed().toLower())
+            return makeError(QStringLiteral("an exception is a whole word in lower case without spaces, not '%1'").arg(e));
     for (const PatternLiteral& l : p.literals)
         if (!std::isfinite(l.weight)) return makeError(QStringLiteral("the weight of '%1' is not a number").arg(l.key));
     if (!std::isfinite(p.classWeight)) return makeError(QStringLiteral("the class weight is not a number"));
@@ -41,6 +48,11 @@ nlohmann::json patternToJson(const ModePattern& p) {
     if (!p.tokenClass.isEmpty()) {
         j["class"] = p.tokenClass.toStdString();
         j["class_weight"] = p.classWeight;
+        if (p.piece != WordPiece::Any) j["piece"] = p.piece == WordPiece::First ? "first" : "last";
+        if (!p.exceptions.empty()) {
+            j["exceptions"] = nlohmann::json::array();
+            for (const QString& e : p.exceptions) j["exceptions"].push_back(e.toStdString());
+        }
     }
     j["conditions"] = nlohmann::json::array();
     for (const ContextCondition& c : p.conditions) {
@@ -64,6 +76,13 @@ Expected<ModePattern> patternFromJson(const nlohmann::json& j) {
             p.tokenClass = str(j.at("class"));
             p.classWeight = j.value("class_weight", 1.0);
         }
+        if (j.contains("piece")) {
+            const std::string piece = j.at("piece").get<std::string>();
+            if (piece == "first") p.piece = WordPiece::First;
+            else if (piece == "last") p.piece = WordPiece::Last;
+            else if (piece != "any") return makeError(QStringLiteral("\"piece\" is \"any\", \"first\" or \"last\", not \"%1\"").arg(QString::fromStdString(piece)));
+        }
+        for (const auto& e : j.value("exceptions", nlohmann::json::array())) p.exceptions.push_back(str(e));
         for (const auto& c : j.value("conditions", nlohmann::json::array())) {
             ContextCondition cond;
             cond.span = c.value("span", 1);
@@ -78,14 +97,30 @@ Expected<ModePattern> patternFromJson(const nlohmann::json& j) {
     return p;
 }
 
+ClassRef resolveClass(const QString& id, const TokenTable& table) {
+    ClassRef r;
+    r.bit = ClassCatalogue::instance().indexOf(id);
+    if (r.bit < 0 && !tokenClass(id).id.isEmpty()) r.members = &table.members(id);
+    return r;
+}
+
+bool ClassRef::contains(const std::vector<int>& ids, const WordView& words, size_t i) const {
+    if (bit >= 0) return i < words.bits.size() && words.bits[i].test(static_cast<size_t>(bit));
+    if (!members) return false;
+    const int id = ids[i];
+    return id >= 0 && static_cast<size_t>(id) < members->size() && (*members)[static_cast<size_t>(id)];
+}
+
 CompiledPattern::CompiledPattern(const ModePattern& p, const TokenTable& table) : m_table(&table) {
     for (const PatternLiteral& l : p.literals) {
         const int key = table.findKey(TokenTable::keyFor(l.key));
         if (key >= 0) m_weights[key] = std::max(m_weights[key], static_cast<float>(l.weight));
     }
     if (!p.tokenClass.isEmpty()) {
-        m_class = &table.members(p.tokenClass);
+        m_class = resolveClass(p.tokenClass, table);
         m_classWeight = static_cast<float>(p.classWeight);
+        m_piece = p.piece;
+        for (const QString& e : p.exceptions) m_exceptions.insert(e);
     }
     for (const ContextCondition& c : p.conditions) {
         Condition cc;
@@ -94,48 +129,73 @@ CompiledPattern::CompiledPattern(const ModePattern& p, const TokenTable& table) 
             const int key = table.findKey(TokenTable::keyFor(k));
             if (key >= 0) cc.keys.insert(key);
         }
-        if (!c.tokenClass.isEmpty()) cc.members = &table.members(c.tokenClass);
+        if (!c.tokenClass.isEmpty()) cc.cls = resolveClass(c.tokenClass, table);
+        m_usesWordConditions = m_usesWordConditions || cc.cls.valid();
         m_conditions.push_back(std::move(cc));
     }
 }
 
 float CompiledPattern::triggerWeight(int id) const {
     if (id < 0 || id >= m_table->vocabSize()) return 0;
-    if (m_class) return (*m_class)[static_cast<size_t>(id)] ? m_classWeight : 0.f;
+    if (m_class.valid()) {
+        const std::vector<int> one{id};
+        return triggerAt(one, m_table->view(one), 0);
+    }
     const auto it = m_weights.find(m_table->keyOf(id));
     return it == m_weights.end() ? 0.f : it->second;
 }
 
-bool CompiledPattern::holds(const Condition& c, const std::vector<int>& ids, size_t i) const {
+float CompiledPattern::triggerAt(const std::vector<int>& ids, const WordView& words, size_t i) const {
+    const int id = ids[i];
+    if (id < 0 || id >= m_table->vocabSize()) return 0;
+    if (m_class.valid()) {
+        if (!m_class.contains(ids, words, i)) return 0;
+        if (i < words.role.size() && !pieceMatches(m_piece, words.role[i])) return 0;
+        if (!m_exceptions.isEmpty() && i < words.word.size() && m_exceptions.contains(words.word[i])) return 0;
+        return m_classWeight;
+    }
+    const auto it = m_weights.find(m_table->keyOf(id));
+    return it == m_weights.end() ? 0.f : it->second;
+}
+
+bool CompiledPattern::holds(const Condition& c, const std::vector<int>& ids, const WordView& words, size_t i) const {
     for (size_t back = 1; back <= static_cast<size_t>(c.span) && back <= i; ++back) {
-        const int id = ids[i - back];
+        const size_t j = i - back;
+        const int id = ids[j];
         if (id < 0 || id >= m_table->vocabSize()) continue;
-        if (c.members ? (*c.members)[static_cast<size_t>(id)] != 0 : c.keys.count(m_table->keyOf(id)) > 0) return true;
+        if (c.cls.valid() ? c.cls.contains(ids, words, j) : c.keys.count(m_table->keyOf(id)) > 0) return true;
     }
     return false;
 }
 
-float CompiledPattern::at(const std::vector<int>& ids, size_t i) const {
-    const float w = triggerWeight(ids[i]);
-    if (w == 0) return 0;
-    for (const Condition& c : m_conditions)
-        if (!holds(c, ids, i)) return 0;
-    return w;
-}
-
-std::vector<float> CompiledPattern::run(const std::vector<int>& ids) const {
+std::vector<float> CompiledPattern::run(const std::vector<int>& ids, const WordView& words) const {
     std::vector<float> out(ids.size(), 0.f);
-    for (size_t i = 0; i < ids.size(); ++i) out[i] = at(ids, i);
+    for (size_t i = 0; i < ids.size(); ++i) {
+        const float w = triggerAt(ids, words, i);
+        if (w == 0) continue;
+        bool all = true;
+        for (const Condition& c : m_conditions) all = all && holds(c, ids, words, i);
+        if (all) out[i] = w;
+    }
     return out;
 }
 
+std::vector<float> CompiledPattern::run(const std::vector<int>& ids) const {
+    return run(ids, needsWords() ? m_table->view(ids) : WordView{});
+}
+
 Simulation simulateModes(const std::vector<CompiledPattern>& modes, const std::vector<Sample>& samples) {
+    bool words = false;
+    for (const CompiledPattern& m : modes) words = words || m.needsWords();
     Simulation sim;
     sim.reserve(samples.size());
     for (const Sample& s : samples) {
         std::vector<float> v(s.ids.size(), 0.f);
-        for (const CompiledPattern& m : modes)
-            for (size_t i = 0; i < v.size(); ++i) v[i] = std::max(v[i], m.at(s.ids, i));
+        const WordView view = words && !modes.empty() ? modes.front().table().view(s.ids) : WordView{};
+        for (const CompiledPattern& m : modes) {
+            const std::vector<float> one = m.run(s.ids, view);
+            for (size_t i = 0; i < v.size(); ++i) v[i] = std::max(v[i], one[i]);
+        }
         sim.push_back(std::move(v));
     }
     return sim;

@@ -20,10 +20,22 @@ struct Flat {
     std::vector<int> id, key, sample, pos;
     std::vector<double> act, base;
     std::unordered_map<int, std::vector<int>> byKey;  // key -> token indices
+    // The word view of every position, and for every catalogue class the positions in it.
+    std::vector<ClassBits> bits;
+    std::vector<PieceRole> role;
+    std::vector<QString> word;
+    std::vector<std::vector<int>> inClass;
 
     Flat(const TokenTable& t, const std::vector<Sample>& s, const Simulation* others) : table(&t), samples(&s) {
-        for (size_t i = 0; i < s.size(); ++i)
+        inClass.resize(ClassCatalogue::instance().classes().size());
+        for (size_t i = 0; i < s.size(); ++i) {
+            WordView v = t.view(s[i].ids);
             for (size_t j = 0; j < s[i].ids.size(); ++j) {
+                const int at = static_cast<int>(id.size());
+                for (size_t c = v.bits[j]._Find_first(); c < inClass.size(); c = v.bits[j]._Find_next(c)) inClass[c].push_back(at);
+                bits.push_back(v.bits[j]);
+                role.push_back(v.role[j]);
+                word.push_back(std::move(v.word[j]));
                 const int tok = s[i].ids[j];
                 const int k = tok >= 0 && tok < t.vocabSize() ? t.keyOf(tok) : -1;
                 byKey[k].push_back(static_cast<int>(id.size()));
@@ -34,6 +46,7 @@ struct Flat {
                 act.push_back(j < s[i].acts.size() ? s[i].acts[j] : 0.0);
                 base.push_back(others && i < others->size() && j < (*others)[i].size() ? (*others)[i][j] : 0.0);
             }
+        }
     }
     size_t size() const { return id.size(); }
 
@@ -53,14 +66,15 @@ struct Flat {
     }
 };
 
-bool conditionHolds(const Flat& f, const ContextCondition& c, const std::vector<char>* members,
-                    const std::set<int>& keys, size_t t) {
-    const auto& ids = (*f.samples)[static_cast<size_t>(f.sample[t])].ids;
-    const int p = f.pos[t];
-    for (int back = 1; back <= c.span && back <= p; ++back) {
-        const int id = ids[static_cast<size_t>(p - back)];
-        if (id < 0 || id >= f.table->vocabSize()) continue;
-        if (members ? (*members)[static_cast<size_t>(id)] != 0 : keys.count(f.table->keyOf(id)) > 0) return true;
+/// Whether the condition holds at flat position t: one of the `span` tokens before it (in
+/// the same sample: the flat order keeps each sample's tokens together) is in it.
+bool conditionHolds(const Flat& f, const ContextCondition& c, const ClassRef& cls, const std::set<int>& keys, size_t t) {
+    for (int back = 1; back <= c.span && back <= f.pos[t]; ++back) {
+        const size_t u = t - static_cast<size_t>(back);
+        if (f.id[u] < 0 || f.id[u] >= f.table->vocabSize()) continue;
+        if (cls.bit >= 0 ? f.bits[u].test(static_cast<size_t>(cls.bit))
+                         : cls.members ? (*cls.members)[static_cast<size_t>(f.id[u])] != 0 : keys.count(f.key[u]) > 0)
+            return true;
     }
     return false;
 }
@@ -69,11 +83,11 @@ bool conditionHolds(const Flat& f, const ContextCondition& c, const std::vector<
 std::vector<char> gate(const Flat& f, const std::vector<ContextCondition>& conds) {
     std::vector<char> g(f.size(), 1);
     for (const ContextCondition& c : conds) {
-        const std::vector<char>* members = c.tokenClass.isEmpty() ? nullptr : &f.table->members(c.tokenClass);
+        const ClassRef cls = c.tokenClass.isEmpty() ? ClassRef{} : resolveClass(c.tokenClass, *f.table);
         std::set<int> keys;
         for (const QString& k : c.literals) keys.insert(f.table->findKey(TokenTable::keyFor(k)));
         for (size_t t = 0; t < f.size(); ++t)
-            if (g[t] && !conditionHolds(f, c, members, keys, t)) g[t] = 0;
+            if (g[t] && !conditionHolds(f, c, cls, keys, t)) g[t] = 0;
     }
     return g;
 }
@@ -88,19 +102,36 @@ double meanWhere(const Flat& f, const std::vector<int>& idx, const std::vector<c
     return n ? std::max(0.0, s / n) : 0.0;
 }
 
-std::vector<int> classIndices(const Flat& f, const QString& cls) {
-    const auto& m = f.table->members(cls);
+/// The positions a class trigger covers: in the class, on the wanted piece of the word, and
+/// not one of the excepted words.
+std::vector<int> triggerIndices(const Flat& f, const QString& cls, WordPiece piece = WordPiece::Any,
+                                const std::vector<QString>& exceptions = {}) {
+    const ClassRef ref = resolveClass(cls, *f.table);
+    std::vector<int> all;
+    if (ref.bit >= 0) {
+        all = f.inClass[static_cast<size_t>(ref.bit)];
+    } else if (ref.members) {
+        for (size_t t = 0; t < f.size(); ++t)
+            if (f.id[t] >= 0 && f.id[t] < f.table->vocabSize() && (*ref.members)[static_cast<size_t>(f.id[t])]) all.push_back(static_cast<int>(t));
+    }
+    if (piece == WordPiece::Any && exceptions.empty()) return all;
     std::vector<int> idx;
-    for (size_t t = 0; t < f.size(); ++t)
-        if (f.id[t] >= 0 && f.id[t] < f.table->vocabSize() && m[static_cast<size_t>(f.id[t])]) idx.push_back(static_cast<int>(t));
+    for (int i : all) {
+        const size_t t = static_cast<size_t>(i);
+        if (!pieceMatches(piece, f.role[t])) continue;
+        if (std::find(exceptions.begin(), exceptions.end(), f.word[t]) != exceptions.end()) continue;
+        idx.push_back(i);
+    }
     return idx;
 }
+
+std::vector<int> triggerIndices(const Flat& f, const ModePattern& p) { return triggerIndices(f, p.tokenClass, p.piece, p.exceptions); }
 
 /// The mode's values for a trigger under a gate.
 std::vector<double> modeValues(const Flat& f, const ModePattern& p, const std::vector<char>& g) {
     std::vector<double> v(f.size(), 0.0);
     if (!p.tokenClass.isEmpty()) {
-        for (int i : classIndices(f, p.tokenClass))
+        for (int i : triggerIndices(f, p))
             if (g[static_cast<size_t>(i)]) v[static_cast<size_t>(i)] = p.classWeight;
         return v;
     }
@@ -197,21 +228,73 @@ ModePattern bestTrigger(const Flat& f, const std::vector<int>& keys, const std::
         return {};
     }
     ModePattern best = greedyLiterals(f, keys, g, std::min(b.literals, room), b.unitGain, &s);
+    const ModePattern literals = best;
+    const double literalScore = s;
     std::vector<QString> classes;
     for (const TokenClass& c : fixedTokenClasses()) classes.push_back(c.id);
     for (const QString& c : suffixClasses(*f.table, keys)) classes.push_back(c);
+    // The best class by merit (train r minus the price of its length), on the piece of its
+    // word that fits best.
+    ModePattern bestClass;
+    double classScore = 0, classMerit = -1e9;
     for (const QString& c : classes) {
-        ModePattern p;
-        p.tokenClass = c;
-        p.classWeight = meanWhere(f, classIndices(f, c), g);
-        if (p.classWeight <= 0) continue;
-        const double cs = f.score(modeValues(f, p, g));
+        const int length = classLength(c);
+        if (length > room) continue;
+        const std::vector<int> all = triggerIndices(f, c);
+        bool split = false;
+        for (int i : all) split = split || f.role[static_cast<size_t>(i)] != PieceRole::Whole;
+        for (WordPiece piece : {WordPiece::Any, WordPiece::First, WordPiece::Last}) {
+            if (piece != WordPiece::Any && !split) break;
+            ModePattern p;
+            p.tokenClass = c;
+            p.piece = piece;
+            p.classWeight = meanWhere(f, piece == WordPiece::Any ? all : triggerIndices(f, c, piece), g);
+            if (p.classWeight <= 0) continue;
+            const double cs = f.score(modeValues(f, p, g));
+            const double merit = cs - b.unitGain * length;
+            if (merit > classMerit + 1e-4) classMerit = merit, classScore = cs, bestClass = p;
+        }
+    }
+    if (!bestClass.empty()) {
+        // A few words of the class the neuron ignores, excepted while each pays for itself.
+        std::map<QString, std::pair<int, double>> quiet;  // word -> (count, activation sum)
+        for (int i : triggerIndices(f, bestClass))
+            if (g[static_cast<size_t>(i)]) {
+                auto& q = quiet[f.word[static_cast<size_t>(i)]];
+                ++q.first, q.second += f.act[static_cast<size_t>(i)];
+            }
+        std::vector<std::pair<int, QString>> candidates;
+        for (const auto& [w, q] : quiet)
+            if (!w.isEmpty() && q.second / q.first < 0.3 * bestClass.classWeight) candidates.push_back({q.first, w});
+        std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& c) { return a.first > c.first || (a.first == c.first && a.second < c.second); });
+        if (candidates.size() > 8) candidates.resize(8);
+        // Words of the class that fire: a class with exceptions must still say more than the
+        // list of them would ("a comma or colon other than ':'" is just ',').
+        int firing = 0;
+        for (const auto& [w, q] : quiet) firing += q.second / q.first >= 0.3 * bestClass.classWeight;
+        int length = classLength(bestClass.tokenClass);
+        while (static_cast<int>(bestClass.exceptions.size()) < b.exceptions && length + 1 <= room &&
+               firing >= 2 * (static_cast<int>(bestClass.exceptions.size()) + 1) + 1) {
+            ModePattern pick;
+            double pickScore = 0, pickMerit = classMerit + 0.002;
+            for (const auto& [n, w] : candidates) {
+                if (std::find(bestClass.exceptions.begin(), bestClass.exceptions.end(), w) != bestClass.exceptions.end()) continue;
+                ModePattern p = bestClass;
+                p.exceptions.push_back(w);
+                p.classWeight = meanWhere(f, triggerIndices(f, p), g);
+                if (p.classWeight <= 0) continue;
+                const double cs = f.score(modeValues(f, p, g));
+                if (cs - b.unitGain * (length + 1) > pickMerit) pickMerit = cs - b.unitGain * (length + 1), pickScore = cs, pick = p;
+            }
+            if (pick.empty()) break;
+            bestClass = pick, classScore = pickScore, classMerit = pickMerit, ++length;
+        }
         // One class states in a word what many literals list, and covers the members the
-        // evidence happened not to show: it wins when it fits about as well.
-        // Lengths enter as the fitter's price per unit: a class is 1, literals are one each.
-        const double slack = (best.tokenClass.isEmpty() && best.literals.size() >= 3 ? 0.005 : -0.01) +
-                             b.unitGain * (static_cast<double>(best.literals.size()) - 1.0) * (best.tokenClass.isEmpty() ? 1 : 0);
-        if (cs > s - slack) s = cs, best = p;
+        // evidence happened not to show: among near-equal fits it wins over a list.
+        const int listLength = static_cast<int>(literals.literals.size());
+        const double literalMerit = literalScore - b.unitGain * listLength;
+        const double slack = listLength >= 3 ? 0.005 : -0.01;
+        if (literals.empty() || classMerit > literalMerit - slack) best = bestClass, s = classScore;
     }
     *scoreOut = s;
     return best;
@@ -280,6 +363,7 @@ std::vector<ContextCondition> conditionCandidates(const Flat& f, const std::vect
     addPrefixes(ranked(prevOff), 1);
     addPrefixes(ranked(withinOff), b.span);
     for (const TokenClass& c : fixedTokenClasses()) {
+        if (c.id == QLatin1String("any_token")) continue;  // always holds
         ContextCondition cc;
         cc.tokenClass = c.id;
         out.push_back(cc);
@@ -292,7 +376,7 @@ std::vector<ContextCondition> conditionCandidates(const Flat& f, const std::vect
 /// The weights of `p`'s trigger recomputed under a gate.
 ModePattern weightsUnder(const Flat& f, ModePattern p, const std::vector<char>& g) {
     if (!p.tokenClass.isEmpty()) {
-        p.classWeight = meanWhere(f, classIndices(f, p.tokenClass), g);
+        p.classWeight = meanWhere(f, triggerIndices(f, p), g);
         return p;
     }
     for (PatternLiteral& l : p.literals) {
@@ -350,7 +434,7 @@ ModePattern refitWeights(const TokenTable& table, ModePattern p, const std::vect
     const auto g = gate(f, p.conditions);
     if (!p.tokenClass.isEmpty()) {
         int n = 0;
-        const double w = meanWhere(f, classIndices(f, p.tokenClass), g, &n);
+        const double w = meanWhere(f, triggerIndices(f, p), g, &n);
         if (n > 0) p.classWeight = w;
         return p;
     }

@@ -209,8 +209,26 @@ public:
             if (!l) return Error{l.error()};
             p.literals.push_back(*l);
         } else {
+            // A description may itself start like a piece ("the first piece of a word split
+            // into several tokens"): the class is tried first.
             auto id = tokenClassId();
-            if (!id) return Error{id.error()};
+            if (!id) {
+                if (eat(QLatin1String("the first piece of "))) p.piece = WordPiece::First;
+                else if (eat(QLatin1String("the last piece of "))) p.piece = WordPiece::Last;
+                else return Error{id.error()};
+                id = tokenClassId();
+                if (!id) return Error{id.error()};
+            }
+            if (eat(QLatin1String(" other than "))) {
+                for (;;) {
+                    auto word = quotedText();
+                    if (!word) return Error{word.error()};
+                    p.exceptions.push_back(*word);
+                    if (peek(QLatin1String(", '"))) m_i += 2;
+                    else if (eat(QLatin1String(" or "))) continue;
+                    else break;
+                }
+            }
             auto w = weight();
             if (!w) return Error{w.error()};
             p.tokenClass = *id;
@@ -241,7 +259,13 @@ QString renderPattern(const ModePattern& p, WeightDigits digits) {
     if (p.empty()) return QStringLiteral("Never fires.");
     QString s;
     if (!p.tokenClass.isEmpty()) {
-        s = QStringLiteral("Fires on %1 (%2)").arg(tokenClass(p.tokenClass).description, weightText(p.classWeight, digits));
+        const QString piece = p.piece == WordPiece::First  ? QStringLiteral("the first piece of ")
+                              : p.piece == WordPiece::Last ? QStringLiteral("the last piece of ")
+                                                           : QString();
+        QStringList except;
+        for (const QString& e : p.exceptions) except << quoted(e);
+        const QString others = except.isEmpty() ? QString() : QStringLiteral(" other than ") + listOf(except, QStringLiteral("or"));
+        s = QStringLiteral("Fires on %1%2%3 (%4)").arg(piece, tokenClass(p.tokenClass).description, others, weightText(p.classWeight, digits));
     } else {
         QStringList items;
         for (const PatternLiteral& l : p.literals) items << QStringLiteral("%1 (%2)").arg(quoted(l.key), weightText(l.weight, digits));

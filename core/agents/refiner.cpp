@@ -1,5 +1,7 @@
 #include "agents/refiner.h"
 
+#include "agents/mode_label.h"
+
 #include "agents/acceptance_rule.h"
 #include "agents/description_length.h"
 #include "agents/mode_clusterer.h"
@@ -44,10 +46,15 @@ std::vector<Revision> LoopRun::merges(const std::vector<ModeExplanation>& modes)
             const ModePattern& a = *modes[i].pattern;
             const ModePattern& b = *modes[j].pattern;
             if (distance(cent[i], cent[j]) > std::max(spread[i], spread[j])) continue;
-            if (patternToJson({{}, {}, 0, a.conditions}).dump() != patternToJson({{}, {}, 0, b.conditions}).dump()) continue;
+            const auto conditionsOnly = [](const ModePattern& p) {
+                ModePattern c;
+                c.conditions = p.conditions;
+                return patternToJson(c).dump();
+            };
+            if (conditionsOnly(a) != conditionsOnly(b)) continue;
             ModePattern u = a;
             if (!a.tokenClass.isEmpty() || !b.tokenClass.isEmpty()) {
-                if (a.tokenClass != b.tokenClass) continue;
+                if (a.tokenClass != b.tokenClass || a.piece != b.piece || a.exceptions != b.exceptions) continue;
                 u.classWeight = std::max(a.classWeight, b.classWeight);
             } else {
                 for (const PatternLiteral& l : b.literals) {
@@ -61,7 +68,7 @@ std::vector<Revision> LoopRun::merges(const std::vector<ModeExplanation>& modes)
             r.change = QStringLiteral("merge modes %1 and %2 (their components are alike)").arg(i + 1).arg(j + 1);
             for (size_t m = 0; m < modes.size(); ++m) {
                 if (m == j) continue;
-                r.modes.push_back(m == i ? ModeExplanation{renderPattern(u), u} : modes[m]);
+                r.modes.push_back(m == i ? patternExplanation(u, table) : modes[m]);
                 r.origin.push_back(static_cast<int>(m));
             }
             out.push_back(std::move(r));

@@ -25,35 +25,35 @@ TokenTable::TokenTable(const BpeTokenizer& tokenizer) {
         }
         m_key.push_back(*it);
     }
+    // Per token: what segmentation needs, its orthographic classes, its word lists as a word.
+    const ClassCatalogue& cat = ClassCatalogue::instance();
+    m_traits.reserve(static_cast<size_t>(V));
+    m_textBits.assign(static_cast<size_t>(V), ClassBits());
+    m_wholeWordBits.assign(static_cast<size_t>(V), nullptr);
+    for (int id = 0; id < V; ++id) {
+        m_traits.push_back(tokenTraits(m_text[static_cast<size_t>(id)]));
+        m_wholeWordBits[static_cast<size_t>(id)] = cat.wordClasses(m_traits.back().lower);
+    }
+    for (size_t c = 0; c < cat.classes().size(); ++c) {
+        const TokenClass& tc = cat.classes()[c];
+        if (tc.kind != ClassKind::TokenText) continue;
+        for (int id = 0; id < V; ++id)
+            if (tc.regex.match(m_text[static_cast<size_t>(id)]).hasMatch()) m_textBits[static_cast<size_t>(id)].set(c);
+    }
 }
 
-void TokenTable::learnCorpusClasses(const std::vector<std::vector<int>>& sequences) {
-    const int V = vocabSize();
-    std::vector<int> seen(static_cast<size_t>(V), 0), continued(static_cast<size_t>(V), 0);
-    auto isPiece = [&](int id) {
-        const QString& t = m_text[static_cast<size_t>(id)];
-        return !t.isEmpty() && t[0].isLetter();
-    };
-    for (const auto& seq : sequences)
-        for (size_t i = 0; i + 1 < seq.size(); ++i) {
-            const int a = seq[i], b = seq[i + 1];
-            if (a < 0 || a >= V || b < 0 || b >= V) continue;
-            ++seen[static_cast<size_t>(a)];
-            if (isPiece(b)) ++continued[static_cast<size_t>(a)];
-        }
-    auto bits = std::make_shared<std::vector<char>>(static_cast<size_t>(V), 0);
-    for (int id = 0; id < V; ++id) {
-        const QString t = m_text[static_cast<size_t>(id)].trimmed();
-        bool letters = !t.isEmpty();
-        for (QChar ch : t) letters = letters && ch.isLetter();
-        (*bits)[static_cast<size_t>(id)] = letters && seen[static_cast<size_t>(id)] >= 3 &&
-                                           2 * continued[static_cast<size_t>(id)] >= seen[static_cast<size_t>(id)];
+WordView TokenTable::view(const std::vector<int>& ids) const {
+    static const TokenTraits none;
+    std::vector<const TokenTraits*> traits(ids.size(), &none);
+    std::vector<const ClassBits*> text(ids.size(), nullptr), whole(ids.size(), nullptr);
+    for (size_t i = 0; i < ids.size(); ++i) {
+        const int id = ids[i];
+        if (id < 0 || id >= vocabSize()) continue;
+        traits[i] = &m_traits[static_cast<size_t>(id)];
+        text[i] = &m_textBits[static_cast<size_t>(id)];
+        whole[i] = m_wholeWordBits[static_cast<size_t>(id)];
     }
-    std::lock_guard<std::mutex> lock(m_mutex);
-    // In place when already handed out: compiled patterns hold a reference to the vector.
-    auto it = m_members.find(QStringLiteral("word_start"));
-    if (it != m_members.end()) **it = *bits;
-    else m_members.insert(QStringLiteral("word_start"), bits);
+    return viewWords(traits, text, &whole);
 }
 
 const std::vector<char>& TokenTable::members(const QString& classId) const {
@@ -62,7 +62,7 @@ const std::vector<char>& TokenTable::members(const QString& classId) const {
     if (it != m_members.end()) return **it;
     auto bits = std::make_shared<std::vector<char>>(m_text.size(), 0);
     const TokenClass c = tokenClass(classId);
-    if (!c.id.isEmpty())
+    if (!c.id.isEmpty() && c.kind == ClassKind::TokenText)
         for (size_t i = 0; i < m_text.size(); ++i) (*bits)[i] = c.regex.match(m_text[i]).hasMatch() ? 1 : 0;
     m_members.insert(classId, bits);
     return *bits;

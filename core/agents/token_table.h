@@ -1,5 +1,7 @@
 #pragma once
 
+#include "agents/word_view.h"
+
 #include <QHash>
 #include <QString>
 
@@ -30,15 +32,16 @@ public:
     /// A token id spelling the key with a leading space when one exists (the common word form).
     int representative(int key) const { return m_representative[static_cast<size_t>(key)]; }
 
-    /// Membership of every token in a class (see token_classes.h); computed once per class.
+    /// Membership of every token in a class judged on the token's own text (TokenText and
+    /// suffix classes, token_classes.h); computed once per class. Word classes are judged in
+    /// context: view().
     const std::vector<char>& members(const QString& classId) const;
 
-    static QString keyFor(const QString& text);
+    /// The words of a sequence of token ids, with every position's catalogue classes.
+    WordView view(const std::vector<int>& ids) const;
+    const TokenTraits& traits(int id) const { return m_traits[static_cast<size_t>(id)]; }
 
-    /// Classes measured on a corpus rather than read off the text: "word_start" holds the
-    /// tokens that the corpus mostly continues with a piece of the same word. Without a
-    /// corpus the class is empty.
-    void learnCorpusClasses(const std::vector<std::vector<int>>& sequences);
+    static QString keyFor(const QString& text);
 
 private:
     std::vector<QString> m_text;
@@ -46,6 +49,9 @@ private:
     std::vector<QString> m_keys;
     std::vector<int> m_representative;
     QHash<QString, int> m_keyIndex;
+    std::vector<TokenTraits> m_traits;
+    std::vector<ClassBits> m_textBits;            // TokenText classes of each id
+    std::vector<const ClassBits*> m_wholeWordBits;  // word lists of each id as a word of its own
     mutable std::mutex m_mutex;
     mutable QHash<QString, std::shared_ptr<std::vector<char>>> m_members;
 };
