@@ -3,15 +3,19 @@
 
 Two kinds of class, both word lists (lower case, tokenizer-independent):
 
-* Lexicographer categories (lexnames(5WN)): every word joins the category of its most
-  frequent sense over all parts of speech, by the tagged counts of cntlist.rev; a word without
-  tagged senses takes its first listed sense (nouns before verbs, adjectives, adverbs). So each
-  word is in exactly one category, the one its most common meaning names.
-* Hypernym sets (weekdays, body parts, ...): every word whose first (most frequent) noun sense
-  is a hyponym (for names of places, also an instance) of the set's root synset, at any depth.
+Membership rule: a word stands for its most frequent sense over all parts of speech, by the
+tagged counts of cntlist.rev; a word without tagged senses takes its first listed sense (nouns
+before verbs, adjectives, adverbs). Then
 
-Words of three letters or fewer need a tagged sense to join either kind: untagged short words
-are mostly abbreviations ("ak", "sat", "aa") that collide with pieces of other words.
+* Lexicographer categories (lexnames(5WN)): the word joins the category of that sense, so each
+  word is in exactly one category, the one its most common meaning names.
+* Hypernym sets (weekdays, body parts, ...): the word joins when that sense is a noun under the
+  set's root synset (a hyponym at any depth; for names of places, also an instance).
+
+So "small" is not a body part (its adjective sense is the common one) and "red" is not on a
+WordNet list at all (colour names are a hand-written class). Untagged words of three letters
+or fewer (mostly abbreviations: "ak", "sat") and untagged irregular forms of other words
+("sent", "lower") join nothing.
 
 Only single words of letters are kept (no phrases such as "day_of_the_week", no hyphens or
 digits): a token's whole word is what a class is judged on. Words of the hand-written closed
@@ -91,7 +95,6 @@ HYPERNYM_SETS = [
     ("kinship", False, "kinship terms", "a word for a relative", [("10235549", "relative")]),
     ("profession", False, "professions and trades", "a profession or trade",
      [("10480253", "professional"), ("09632518", "worker")]),
-    ("colour", False, "colour names", "a colour", [("04959672", "chromatic_color"), ("04960079", "achromatic_color")]),
     ("country", True, "country names", "the name of a country", [("08544813", "country"), ("08168978", "state")]),
     ("city", True, "city names", "the name of a city", [("08524735", "city")]),
     ("us_state", True, "US state names", "the name of a US state", [("08655464", "American_state")]),
@@ -143,17 +146,30 @@ def read_index(pos):
     return senses
 
 
-def tagged_counts():
-    """(lemma, lexfile) -> best tagged count of a sense of the lemma in that file."""
-    best = {}
+def sense_counts(index):
+    """(lemma, pos, sense number) -> tagged count, from cntlist.rev."""
+    counts = {}
+    pos_of = {1: "noun", 2: "verb", 3: "adj", 4: "adv", 5: "adj"}
     with open(os.path.join(WN, "cntlist.rev"), encoding="latin-1") as f:
         for line in f:
-            key, _, count = line.split()
+            key, number, count = line.split()
             lemma, rest = key.split("%")
-            lexfile = int(rest.split(":")[1])
-            lemma = lemma.lower()
-            best[(lemma, lexfile)] = max(best.get((lemma, lexfile), 0), int(count))
-    return best
+            pos = pos_of[int(rest.split(":")[0])]
+            k = (lemma.lower(), pos, int(number))
+            counts[k] = counts.get(k, 0) + int(count)
+    return counts
+
+
+def inflected_forms():
+    """Words that WordNet's exception lists give as irregular forms of another word."""
+    forms = set()
+    for pos, _, _ in POS:
+        with open(os.path.join(WN, pos + ".exc"), encoding="latin-1") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 2 and fields[0] not in fields[1:]:
+                    forms.add(fields[0])
+    return forms
 
 
 def main():
@@ -165,9 +181,11 @@ def main():
 
     data = {pos: read_data(pos) for pos, _, _ in POS}
     index = {pos: read_index(pos) for pos, _, _ in POS}
-    counts = tagged_counts()
+    counts = sense_counts(index)
+    irregular = inflected_forms()
 
-    category = {}
+    # Every word's most frequent sense (pos, synset offset).
+    sense = {}
     lemmas = set()
     for pos, _, _ in POS:
         lemmas.update(index[pos])
@@ -176,17 +194,22 @@ def main():
             continue
         best, first = None, None
         for pos, _, _ in POS:
-            for offset in index[pos].get(lemma, []):
-                lexfile = data[pos][offset][0]
+            for number, offset in enumerate(index[pos].get(lemma, []), start=1):
                 if first is None:
-                    first = lexfile
-                c = counts.get((lemma, lexfile), 0)
+                    first = (pos, offset)
+                c = counts.get((lemma, pos, number), 0)
                 if c > 0 and (best is None or c > best[0]):
-                    best = (c, lexfile)
-        if not best and len(lemma) <= 3:
+                    best = (c, pos, offset)
+        # Short untagged words are mostly abbreviations ("ak", "sat"); untagged irregular
+        # forms of other words ("sent", "lower") mostly mean the word they inflect.
+        if not best and (len(lemma) <= 3 or lemma in irregular):
             continue
-        lexfile = best[1] if best else first
-        if lexfile is not None and LEXNAMES[lexfile][1]:
+        sense[lemma] = (best[1], best[2]) if best else first
+
+    category = {}
+    for lemma, (pos, offset) in sense.items():
+        lexfile = data[pos][offset][0]
+        if LEXNAMES[lexfile][1]:
             category.setdefault(lexfile, []).append(lemma)
 
     # Hyponym closure (hyponyms "~" and instances "~i") of each root, over nouns.
@@ -206,9 +229,8 @@ def main():
                 if (symbol == "~" or (instances and symbol == "~i")) and target not in seen:
                     seen.add(target)
                     stack.append(target)
-        for lemma, offsets in index["noun"].items():
-            short_untagged = len(lemma) <= 3 and not any(counts.get((lemma, f), 0) for f in range(len(LEXNAMES)))
-            if WORD.match(lemma) and offsets[0] in seen and not short_untagged and lemma not in closed:
+        for lemma, (pos, offset) in sense.items():
+            if pos == "noun" and offset in seen:
                 members.add(lemma)
         classes.append({"id": set_id, "label": label, "description": phrase,
                         "source": "WordNet 3.0: words whose most frequent noun sense is under "

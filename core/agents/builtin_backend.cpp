@@ -174,6 +174,26 @@ Expected<std::vector<Revision>> BuiltinBackend::revise(const ReviseRequest& r) {
         out.push_back({QStringLiteral("drop '%1' from mode %2 (fires where the neuron does not)").arg(m_table->keyText(k)).arg(m.mode + 1),
                        withMode(static_cast<size_t>(m.mode), p), {}});
     }
+    // A condition that lists several tokens may hide modes of different strength (' the'
+    // after ' of' at 1.0, after ' in' at 0.5): split the mode, one per token, weights refit.
+    for (size_t i = 0; i < modes.size(); ++i) {
+        const ModePattern base = patternOf(i);
+        for (size_t c = 0; c < base.conditions.size(); ++c) {
+            const auto& literals = base.conditions[c].literals;
+            if (literals.size() < 2 || literals.size() > 3) continue;
+            if (static_cast<int>(modes.size() + literals.size() - 1) > r.maxModes) continue;
+            Revision rev{QStringLiteral("split mode %1 by the tokens of its condition %2").arg(i + 1).arg(c + 1), modes, {}};
+            for (size_t m = 0; m < modes.size(); ++m) rev.origin.push_back(static_cast<int>(m));
+            for (size_t l = 0; l < literals.size(); ++l) {
+                ModePattern part = base;
+                part.conditions[c].literals = {literals[l]};
+                part = refitWeights(*m_table, part, *r.evidence);
+                if (l == 0) rev.modes[i] = fromPattern(part);
+                else rev.modes.push_back(fromPattern(part)), rev.origin.push_back(-1);
+            }
+            if (explanationLength(rev.modes) <= r.lengthBudget) out.push_back(std::move(rev));
+        }
+    }
     // Shorter explanations: the weakest literal and each condition of a mode, dropped. The
     // acceptance rule keeps them when the score they lose is worth less than their length.
     for (size_t i = 0; i < modes.size(); ++i) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agents/word_view.h"
 #include "util/expected.h"
 
 #include <QRegularExpression>
@@ -13,12 +14,15 @@ namespace ns {
 /// One planted mode of a calibration neuron.
 struct CalibrationMode {
     QString tokenRegex;    ///< must match the whole decoded token, leading space included
+    QString wordClass;     ///< or (and): the token's whole word is in this catalogue class
     QString contextRegex;  ///< optional: must match at the end of the text before the token
     double activation = 1.0;
 };
 
 /// A synthetic neuron with known modes, from a JSON spec:
-/// {"name": "...", "modes": [{"token_regex": "...", "context_regex": "...", "activation": 1.0}]}.
+/// {"name": "...", "modes": [{"token_regex": "...", "word_class": "...", "context_regex": "...",
+/// "activation": 1.0}]}, with a token_regex, a word_class (token_classes.h: judged on the whole
+/// word, any piece of it), or both.
 /// Its activation at a token is the largest `activation` of the modes that match, else 0.
 ///
 /// Bounds, so that a spec cannot make mining run for minutes: at most kMaxModes modes; an
@@ -49,9 +53,12 @@ public:
 private:
     struct Compiled {
         QRegularExpression token, context;
-        bool hasContext = false;
+        bool hasToken = false, hasContext = false;
+        int wordClass = -1;  ///< catalogue index
     };
-    Expected<bool> matches(int mode, const QStringList& tokens, int index, const QString& before) const;
+    Expected<bool> matches(int mode, const QStringList& tokens, int index, const QString& before, const WordView& words) const;
+    /// The word view of the tokens when a mode names a word class, else empty.
+    WordView wordsOf(const QStringList& tokens) const;
 
     QString m_name;
     QString m_source;  ///< the spec's file, for messages
