@@ -27,6 +27,14 @@ private Q_SLOTS:
         QTest::newRow("largest of the matching modes")
             << QByteArray("{\"modes\":[{\"token_regex\":\" \\\\w+\",\"activation\":0.5},{\"token_regex\":\" mat\",\"activation\":2}]}") << text
             << QList<float>{0, 0.5f, 0.5f, 0.5f, 0.5f, 2, 0};
+        // A planted word class is judged on the whole word, every piece of it.
+        const QStringList split{QStringLiteral(" on"), QStringLiteral(" Wed"), QStringLiteral("nes"), QStringLiteral("day"),
+                                QStringLiteral(" or"), QStringLiteral(" Friday"), QStringLiteral(" Wed")};
+        QTest::newRow("word class, whole word") << QByteArray("{\"modes\":[{\"word_class\":\"weekday\"}]}") << split
+                                                << QList<float>{0, 1, 1, 1, 0, 1, 0};
+        QTest::newRow("word class and token regex together")
+            << QByteArray("{\"modes\":[{\"word_class\":\"weekday\",\"token_regex\":\" \\\\w+\"}]}") << split
+            << QList<float>{0, 1, 0, 0, 0, 1, 0};
     }
     void activations() {
         QFETCH(QByteArray, spec);
@@ -56,6 +64,9 @@ private Q_SLOTS:
         QTest::newRow("bad regex") << QByteArray("{\"modes\":[{\"token_regex\":\"((\"}]}") << QStringLiteral("not a valid regular expression");
         QTest::newRow("bad context") << QByteArray("{\"modes\":[{\"token_regex\":\"a\",\"context_regex\":\"[z\"}]}") << QStringLiteral("context_regex");
         QTest::newRow("no token regex") << QByteArray("{\"modes\":[{\"activation\":1}]}") << QStringLiteral("token_regex");
+        QTest::newRow("unknown word class") << QByteArray("{\"modes\":[{\"word_class\":\"flavour\"}]}") << QStringLiteral("not a word class");
+        QTest::newRow("a token class is no word class") << QByteArray("{\"modes\":[{\"word_class\":\"number\"}]}")
+                                                        << QStringLiteral("not a word class");
         QTest::newRow("negative activation") << QByteArray("{\"modes\":[{\"token_regex\":\"a\",\"activation\":-1}]}") << QStringLiteral("out of range");
         // Finite as a double, infinite as a float: mining used to loop forever on these.
         QTest::newRow("activation 1e39") << QByteArray("{\"modes\":[{\"token_regex\":\" the\",\"activation\":1e39}]}") << QStringLiteral("out of range");

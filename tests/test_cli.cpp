@@ -231,8 +231,8 @@ private Q_SLOTS:
                 QVERIFY(n.toObject()[QStringLiteral("baseline_length")].toInt() <= at[QStringLiteral("budget")].toInt());
             }
         }
-        auto bad = run({QStringLiteral("evaluate"), QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--budgets"),
-                        QStringLiteral("8,x")});
+        auto bad = run({QStringLiteral("evaluate"), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("evaluate.sqlite")),
+                        QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--budgets"), QStringLiteral("8,x")});
         QVERIFY(bad.code != 0 && bad.err.contains("--budgets"));
     }
 

@@ -38,7 +38,9 @@ private Q_SLOTS:
                               "./usr/share/icons/hicolor/48x48/apps/neuronscope.png",
                               "./usr/share/icons/hicolor/256x256/apps/neuronscope.png",
                               "./usr/share/metainfo/io.github.neuronscope.NeuronScope.metainfo.xml",
-                              "./usr/share/man/man1/neuronscope-cli.1", "./usr/share/doc/neuronscope/interchange.md"})
+                              "./usr/share/man/man1/neuronscope-cli.1", "./usr/share/doc/neuronscope/interchange.md",
+                              "./usr/share/doc/neuronscope/copyright", "./usr/share/neuronscope/vocabulary/wordnet_classes.json",
+                              "./usr/share/neuronscope/vocabulary/closed_classes.json", "./usr/share/neuronscope/vocabulary/WORDNET-LICENSE"})
             QTest::newRow(p) << QString::fromLatin1(p);
     }
     void contents() {

@@ -61,7 +61,8 @@ QString patternLabel(const ModePattern& p, const TokenTable& table) {
         if (p.piece == WordPiece::First) base = QStringLiteral("first pieces of ") + base;
         if (p.piece == WordPiece::Last) base = QStringLiteral("last pieces of ") + base;
     } else if (p.literals.size() == 1) {
-        base = QStringLiteral("the token ") + shown(p.literals.front().key);
+        const QString& key = p.literals.front().key;
+        base = key.trimmed().isEmpty() ? shown(key) : QStringLiteral("the token ") + shown(key);
     } else if (!p.literals.empty()) {
         int covered = 0;
         const QString shared = sharedClass(p, table, &covered);
