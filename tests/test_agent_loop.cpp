@@ -160,9 +160,11 @@ private Q_SLOTS:
             QVERIFY2(r.at("novel_score").is_number() && r.at("novel_score").get<double>() >= spec.at("expect_novel_score").get<double>(),
                      r.at("novel_score").dump().c_str());
         // The README's calibration table is made of these lines.
-        std::printf("calibration | %s | %d | %d | %.2f%s | %.2f | %s | %s\n", qPrintable(QFileInfo(specPath).fileName()), k, found,
+        QStringList labels;
+        for (const auto& m : r.at("modes")) labels << QString::fromStdString(m.at("label").get<std::string>());
+        std::printf("calibration | %s | %d | %d | %.2f%s | %.2f | %s | %s | %s\n", qPrintable(QFileInfo(specPath).fileName()), k, found,
                     worstRecovery, widened ? " (valid+test)" : "",
-                    worstPurity, r.at("novel_score").dump().c_str(), r.at("score").dump().substr(0, 5).c_str());
+                    worstPurity, r.at("novel_score").dump().c_str(), r.at("score").dump().substr(0, 5).c_str(), qPrintable(labels.join(QStringLiteral("; "))));
         // Events: steps and one per iteration, the iteration scores as stored.
         int iterations = 0;
         for (const LoopEvent& e : events) iterations += e.kind == LoopEvent::Kind::Iteration;

@@ -45,7 +45,12 @@ QString sharedClass(const ModePattern& p, const TokenTable& table, int* covered)
     for (const auto& [c, n] : count) {
         if (classes[static_cast<size_t>(c)].id == QLatin1String("any_token")) continue;
         // Ties: the smaller word list (the more specific meaning), then catalogue order.
-        const auto size = [&](int i) { const auto& k = classes[static_cast<size_t>(i)]; return k.kind == ClassKind::WordList ? k.members : 1 << 30; };
+        // Orthographic and shape classes: the later one is the narrower ("opening brackets"
+        // after "punctuation").
+        const auto size = [&](int i) {
+            const auto& k = classes[static_cast<size_t>(i)];
+            return k.kind == ClassKind::WordList ? k.members : (1 << 30) - i;
+        };
         if (n > *covered || (n == *covered && best >= 0 && size(c) < size(best))) best = c, *covered = n;
     }
     return best < 0 ? QString() : classes[static_cast<size_t>(best)].label;
@@ -67,7 +72,9 @@ QString patternLabel(const ModePattern& p, const TokenTable& table) {
         int covered = 0;
         const QString shared = sharedClass(p, table, &covered);
         if (!shared.isEmpty() && 3 * covered >= 2 * static_cast<int>(p.literals.size())) {
-            base = (covered == static_cast<int>(p.literals.size()) ? QStringLiteral("some ") : QStringLiteral("mostly ")) + shared;
+            const QString qualified =
+                (covered == static_cast<int>(p.literals.size()) ? QStringLiteral("some ") : QStringLiteral("mostly ")) + shared;
+            base = wordCount(qualified) <= kMaxLabelWords ? qualified : shared;
         } else {
             auto byWeight = p.literals;
             std::stable_sort(byWeight.begin(), byWeight.end(), [](const auto& a, const auto& b) { return a.weight > b.weight; });
