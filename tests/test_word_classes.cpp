@@ -171,6 +171,9 @@ private Q_SLOTS:
             << QStringLiteral("some prepositions");
         QTest::newRow("a list of nothing shared")
             << QByteArray(R"({"literals":[{"token":"zx","weight":1},{"token":";","weight":2}]})") << QStringLiteral("tokens like ';', 'zx'");
+        QTest::newRow("examples that read differently")
+            << QByteArray(R"({"literals":[{"token":" BU","weight":3},{"token":"BU","weight":2},{"token":";","weight":1},{"token":"zx","weight":1}]})")
+            << QStringLiteral("tokens like 'BU', ';'");
         QTest::newRow("whitespace named") << QByteArray(R"({"literals":[{"token":"\n","weight":1}]})") << QStringLiteral("line breaks");
     }
     void labels() {

@@ -78,7 +78,11 @@ QString patternLabel(const ModePattern& p, const TokenTable& table) {
         } else {
             auto byWeight = p.literals;
             std::stable_sort(byWeight.begin(), byWeight.end(), [](const auto& a, const auto& b) { return a.weight > b.weight; });
-            base = QStringLiteral("tokens like %1, %2").arg(shown(byWeight[0].key), shown(byWeight[1].key));
+            // The two strongest that read differently (' BU' and 'BU' both show as 'BU').
+            QStringList examples;
+            for (const PatternLiteral& l : byWeight)
+                if (examples.size() < 2 && !examples.contains(shown(l.key))) examples << shown(l.key);
+            base = QStringLiteral("tokens like ") + examples.join(QStringLiteral(", "));
         }
     }
     if (base.isEmpty()) return QStringLiteral("never fires");
