@@ -156,6 +156,8 @@ private Q_SLOTS:
         QVERIFY(!patternFromJson(nlohmann::json::parse(R"({"literals":[{"token":" a"}],"exceptions":["b"]})")).ok());
         QVERIFY(!patternFromJson(nlohmann::json::parse(R"({"class":"colour","exceptions":["Red"]})")).ok());
         QVERIFY(!patternFromJson(nlohmann::json::parse(R"({"class":"colour","piece":"middle"})")).ok());
+        // A token-text class has no pieces: "the last piece of a piece of a longer word".
+        QVERIFY(!patternFromJson(nlohmann::json::parse(R"({"class":"word_piece","piece":"last"})")).ok());
     }
 
     void labels_data() {

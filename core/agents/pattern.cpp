@@ -30,6 +30,8 @@ Expected<void> checkPattern(const ModePattern& p, const PatternBudget& b) {
     }
     if (p.tokenClass.isEmpty() && (!p.exceptions.empty() || p.piece != WordPiece::Any))
         return makeError(QStringLiteral("only a class has exceptions or a piece of its word"));
+    if (p.piece != WordPiece::Any && tokenClass(p.tokenClass).kind == ClassKind::TokenText)
+        return makeError(QStringLiteral("\"%1\" is judged on the token itself: only a class of words names a piece of the word").arg(p.tokenClass));
     if (static_cast<int>(p.exceptions.size()) > b.exceptions)
         return makeError(QStringLiteral("a class may have at most %1 exceptions").arg(b.exceptions));
     for (const QString& e : p.exceptions)

@@ -241,8 +241,11 @@ ModePattern bestTrigger(const Flat& f, const std::vector<int>& keys, const std::
         const int length = classLength(c);
         if (length > room) continue;
         const std::vector<int> all = triggerIndices(f, c);
-        bool split = false;
-        for (int i : all) split = split || f.role[static_cast<size_t>(i)] != PieceRole::Whole;
+        // A piece of the word means something only for classes judged on the whole word.
+        bool split = tokenClass(c).kind != ClassKind::TokenText;
+        bool anySplit = false;
+        for (int i : all) anySplit = anySplit || f.role[static_cast<size_t>(i)] != PieceRole::Whole;
+        split = split && anySplit;
         for (WordPiece piece : {WordPiece::Any, WordPiece::First, WordPiece::Last}) {
             if (piece != WordPiece::Any && !split) break;
             ModePattern p;
