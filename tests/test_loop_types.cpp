@@ -6,6 +6,9 @@
 
 #include <QTest>
 
+#include <cmath>
+#include <limits>
+
 using namespace ns;
 
 class TestLoopTypes final : public QObject {
@@ -94,6 +97,90 @@ private Q_SLOTS:
         for (const char* key : {"score", "baseline_score", "random_score", "baseline_random_score", "novel_score", "baseline_novel_score",
                                 "f1", "baseline_f1", "auprc", "baseline_auprc", "baseline_per_mode_budget_score"})
             QVERIFY2(j.contains(key), key);
+    }
+
+    void resultRoundTripsThroughItsJson() {
+        // What the explorer reads back is what the loop wrote: scores (null stays no value),
+        // labels, patterns, iterations and the components on the cluster map.
+        auto tok = BpeTokenizer::loadDirectory(QStringLiteral(NS_TEST_DATA_DIR "/gpt2"));
+        QVERIFY(tok.ok());
+        const TokenTable table(*tok);
+        LoopResult r;
+        r.neuron = QStringLiteral("3/14");
+        r.backend = QStringLiteral("builtin");
+        r.seed = 7;
+        r.loop.score = 0.61;
+        r.loop.f1 = 0.4;
+        r.baseline.score = 0.52;
+        r.baseline.length = 5;
+        r.baselineValidScore = 0.5;
+        ModePattern p;
+        p.literals = {{QStringLiteral(" monday"), 1.0}};
+        ModeResult mode;
+        mode.explanation = {QStringLiteral("Weekdays."), p, QStringLiteral("weekday names")};
+        mode.score = 0.8;
+        mode.exemplarCount = 4;
+        ModeResult unscored;
+        unscored.explanation = {QStringLiteral("Something else entirely, said at length."), std::nullopt};
+        r.modes = {mode, unscored};
+        IterationResult it;
+        it.index = 1;
+        it.validScore = 0.55;
+        it.modeScores = {0.5, std::numeric_limits<double>::quiet_NaN()};
+        it.change = QStringLiteral("kept");
+        it.kept = true;
+        it.modes = {mode.explanation};
+        r.iterations = {it};
+        AtomicComponent c;
+        c.window = 42;
+        c.position = 3;
+        c.trigger = 10;
+        c.activation = 1.5f;
+        c.context = {{1, 11, 0.5f}};
+        c.mode = 1;
+        c.mapX = 0.25f;
+        c.mapY = -0.5f;
+        r.components = {c};
+
+        auto back = loopResultFromJson(loopResultToJson(r, table));
+        QVERIFY2(back.ok(), qPrintable(back.ok() ? QString() : back.error()));
+        QCOMPARE(back->neuron, r.neuron);
+        QCOMPARE(back->seed, uint64_t(7));
+        QCOMPARE(back->loop.score, 0.61);
+        QCOMPARE(back->loop.f1.value_or(-1), 0.4);
+        QVERIFY(!back->loop.novelScore);
+        QCOMPARE(back->baseline.score, 0.52);
+        QCOMPARE(back->baseline.length, 5);
+        QCOMPARE(back->baselineValidScore, 0.5);
+        QCOMPARE(back->modes.size(), size_t(2));
+        QCOMPARE(back->modes[0].explanation.label, QStringLiteral("weekday names"));
+        QVERIFY(back->modes[0].explanation.pattern.has_value());
+        QCOMPARE(back->modes[0].explanation.pattern->literals.size(), size_t(1));
+        QCOMPARE(back->modes[0].score.value_or(-1), 0.8);
+        QCOMPARE(back->modes[0].exemplarCount, 4);
+        QVERIFY(!back->modes[1].score);
+        QVERIFY(!back->modes[1].explanation.pattern);
+        QCOMPARE(displayLabel(back->modes[1].explanation), QStringLiteral("Something else entirely, said at"));
+        QCOMPARE(back->iterations.size(), size_t(1));
+        QCOMPARE(back->iterations[0].modeScores.size(), size_t(2));
+        QVERIFY(std::isnan(back->iterations[0].modeScores[1]));
+        QVERIFY(back->iterations[0].kept);
+        QCOMPARE(back->points.size(), size_t(1));
+        QCOMPARE(back->points[0].window, int64_t(42));
+        QCOMPARE(back->points[0].trigger, table.text(10));
+        QCOMPARE(back->points[0].context.at(0).token, table.text(11));
+        QVERIFY(back->points[0].mapped);
+        QCOMPARE(back->points[0].mapY, -0.5);
+        QCOMPARE(back->points[0].mode, 1);
+    }
+
+    void resultFromJsonNamesWhatIsWrong() {
+        auto bad = loopResultFromJson({{"modes", {{{"explanation", 3}}}}});
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error().contains(QStringLiteral("explanation")), qPrintable(bad.error()));
+        auto pattern = loopResultFromJson({{"modes", {{{"explanation", "x"}, {"pattern", {{"class", "colour"}}}}}}});
+        QVERIFY(!pattern.ok());
+        QVERIFY(!loopResultFromJson(nlohmann::json::array()).ok());
     }
 };
 

@@ -3,6 +3,8 @@
 #include "agents/description_length.h"
 #include "agents/pattern.h"
 
+#include <limits>
+
 namespace ns {
 
 AcceptanceRule LoopOptions::acceptance() const {
@@ -124,6 +126,138 @@ nlohmann::json loopResultToJson(const LoopResult& r, const TokenTable& table) {
             {"seed", r.seed},
             {"stopped", r.stopped.toStdString()},
             {"seconds", r.seconds}};
+}
+
+namespace {
+
+/// Thrown inside loopResultFromJson only, caught there: the key that could not be read.
+struct BadField {
+    QString what;
+};
+
+template <typename T>
+T field(const nlohmann::json& j, const char* key, T fallback) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    try {
+        return it->get<T>();
+    } catch (const nlohmann::json::exception&) {
+        throw BadField{QStringLiteral("\"%1\" has the wrong type").arg(QLatin1String(key))};
+    }
+}
+
+QString text(const nlohmann::json& j, const char* key) { return QString::fromStdString(field<std::string>(j, key, {})); }
+
+const nlohmann::json& list(const nlohmann::json& j, const char* key) {
+    static const nlohmann::json empty = nlohmann::json::array();
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return empty;
+    if (!it->is_array()) throw BadField{QStringLiteral("\"%1\" is not a list").arg(QLatin1String(key))};
+    return *it;
+}
+
+/// A list of numbers; null (how a NaN is written) reads back as NaN.
+std::vector<double> numbers(const nlohmann::json& j, const char* key) {
+    std::vector<double> out;
+    for (const auto& v : list(j, key)) {
+        if (v.is_null()) out.push_back(std::numeric_limits<double>::quiet_NaN());
+        else if (v.is_number()) out.push_back(v.get<double>());
+        else throw BadField{QStringLiteral("\"%1\" holds something other than numbers").arg(QLatin1String(key))};
+    }
+    return out;
+}
+
+ModeExplanation readMode(const nlohmann::json& j) {
+    if (!j.is_object()) throw BadField{QStringLiteral("a mode is not an object")};
+    ModeExplanation m;
+    m.text = text(j, "explanation");
+    m.label = text(j, "label");
+    const auto p = j.find("pattern");
+    if (p != j.end() && !p->is_null()) {
+        auto pattern = patternFromJson(*p);
+        if (!pattern) throw BadField{QStringLiteral("pattern: %1").arg(pattern.error())};
+        m.pattern = *pattern;
+    }
+    return m;
+}
+
+TestScores readScores(const nlohmann::json& j, const std::string& prefix) {
+    TestScores s;
+    s.score = field<double>(j, (prefix + "score").c_str(), 0.0);
+    s.randomScore = field<double>(j, (prefix + "random_score").c_str(), 0.0);
+    s.novelScore = optionalNumber(j, (prefix + "novel_score").c_str());
+    s.f1 = optionalNumber(j, (prefix + "f1").c_str());
+    s.auprc = optionalNumber(j, (prefix + "auprc").c_str());
+    s.length = field<int>(j, (prefix + "length").c_str(), 0);
+    return s;
+}
+
+}  // namespace
+
+Expected<ModeExplanation> modeExplanationFromJson(const nlohmann::json& j) {
+    try {
+        return readMode(j);
+    } catch (const BadField& e) {
+        return makeError(QStringLiteral("mode explanation: %1").arg(e.what));
+    }
+}
+
+Expected<LoopResult> loopResultFromJson(const nlohmann::json& j) {
+    if (!j.is_object()) return makeError(QStringLiteral("a loop result must be a JSON object"));
+    LoopResult r;
+    try {
+        r.neuron = text(j, "neuron");
+        r.backend = text(j, "backend");
+        r.parameters = j.value("parameters", nlohmann::json::object());
+        r.seed = field<uint64_t>(j, "seed", 0);
+        r.loop = readScores(j, "");
+        r.baseline = readScores(j, "baseline_");
+        r.baselineValidScore = field<double>(j, "baseline_valid_score", 0.0);
+        r.baselinePerModeBudgetScore = field<double>(j, "baseline_per_mode_budget_score", 0.0);
+        if (j.contains("baseline") && !j["baseline"].is_null()) r.baselineExplanation = readMode(j["baseline"]);
+        if (j.contains("baseline_per_mode_budget") && !j["baseline_per_mode_budget"].is_null())
+            r.perModeBudgetExplanation = readMode(j["baseline_per_mode_budget"]);
+        for (const auto& m : list(j, "modes")) {
+            ModeResult mode;
+            mode.explanation = readMode(m);
+            mode.score = optionalNumber(m, "score");
+            mode.validScore = field<double>(m, "valid_score", 0.0);
+            mode.exemplarCount = field<int>(m, "exemplar_count", 0);
+            mode.componentCount = field<int>(m, "component_count", 0);
+            mode.length = field<int>(m, "length", 0);
+            r.modes.push_back(std::move(mode));
+        }
+        for (const auto& i : list(j, "iterations")) {
+            IterationResult it;
+            it.index = field<int>(i, "index", 0);
+            it.validScore = field<double>(i, "valid_score", 0.0);
+            it.modeScores = numbers(i, "mode_scores");
+            it.change = text(i, "change");
+            it.kept = field<bool>(i, "kept", false);
+            it.length = field<int>(i, "length", 0);
+            for (const auto& m : list(i, "modes")) it.modes.push_back(readMode(m));
+            r.iterations.push_back(std::move(it));
+        }
+        for (const auto& c : list(j, "components")) {
+            ComponentPoint p;
+            p.window = field<int64_t>(c, "window", -1);
+            p.position = field<int>(c, "position", 0);
+            p.trigger = text(c, "trigger");
+            p.activation = field<double>(c, "activation", 0.0);
+            p.alone = field<double>(c, "alone", 0.0);
+            p.mode = field<int>(c, "mode", -1);
+            const std::vector<double> map = numbers(c, "map");
+            if (map.size() == 2) p.mapped = true, p.mapX = map[0], p.mapY = map[1];
+            for (const auto& t : list(c, "context"))
+                p.context.push_back({field<int>(t, "offset", 1), text(t, "token"), field<double>(t, "drop", 0.0)});
+            r.points.push_back(std::move(p));
+        }
+        r.stopped = text(j, "stopped");
+        r.seconds = field<double>(j, "seconds", 0.0);
+    } catch (const BadField& e) {
+        return makeError(QStringLiteral("loop result: %1").arg(e.what));
+    }
+    return r;
 }
 
 }  // namespace ns

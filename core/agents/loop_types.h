@@ -92,7 +92,27 @@ struct IterationResult {
     int length = 0;
 };
 
+/// A component as the cache keeps it for people: token texts where the loop holds ids, and no
+/// representation (the cluster map, its tooltips and the exemplar marks need no more).
+struct ComponentPoint {
+    struct Context {
+        int offset = 1;
+        QString token;
+        double drop = 0;
+    };
+    int64_t window = -1;
+    int position = 0;
+    QString trigger;
+    double activation = 0;
+    double alone = 0;
+    std::vector<Context> context;
+    int mode = -1;
+    bool mapped = false;  ///< false: no position on the cluster map
+    double mapX = 0, mapY = 0;
+};
+
 struct LoopResult {
+    int64_t runId = 0;  ///< the stored run's id (0: not stored, e.g. a run cut short)
     QString neuron;
     QString backend;
     nlohmann::json parameters;
@@ -105,7 +125,8 @@ struct LoopResult {
     ModeExplanation baselineExplanation;
     ModeExplanation perModeBudgetExplanation;
     std::vector<IterationResult> iterations;
-    std::vector<AtomicComponent> components;  ///< with their modes (the cluster map)
+    std::vector<AtomicComponent> components;  ///< with their modes; written by the loop, not read back
+    std::vector<ComponentPoint> points;       ///< the components as stored (loopResultFromJson)
     nlohmann::json splits;
     nlohmann::json transcript;
     double seconds = 0;
@@ -118,5 +139,10 @@ std::optional<double> optionalNumber(const nlohmann::json& j, const char* key);
 
 nlohmann::json modeExplanationToJson(const ModeExplanation& m);
 nlohmann::json loopResultToJson(const LoopResult& r, const TokenTable& table);
+Expected<ModeExplanation> modeExplanationFromJson(const nlohmann::json& j);
+/// Reads loopResultToJson (a stored run's "result"): `components` stay empty, `points` hold
+/// them; runId, splits and transcript come from the stored row, not from this JSON. A missing
+/// key keeps its default; a wrong type or a broken pattern is an error naming it.
+Expected<LoopResult> loopResultFromJson(const nlohmann::json& j);
 
 }  // namespace ns
