@@ -1,6 +1,7 @@
 #include "activations/miner.h"
 #include "model/language_model.h"
 #include "store/cache_db.h"
+#include "store/decisions.h"
 #include "store/mined_layers.h"
 #include "store/record_codec.h"
 
@@ -199,6 +200,103 @@ private Q_SLOTS:
         QCOMPARE((*target)->importedExplanations(QStringLiteral("m"), QStringLiteral("c"), 1, 4)->size(), size_t(2));
     }
 
+    static StoredExplanation twoModeRun(const QString& key) {
+        StoredExplanation e;
+        e.key = key;
+        e.layer = 2;
+        e.neuron = 5;
+        e.modelHash = QStringLiteral("m");
+        e.corpusHash = QStringLiteral("c");
+        e.result = {{"neuron", "2/5"}, {"score", 0.5}, {"modes", {{{"explanation", "first"}}, {{"explanation", "second"}}}}};
+        return e;
+    }
+
+    static Review reviewOf(int64_t run, int mode, const QString& status) {
+        Review r;
+        r.modelHash = QStringLiteral("m");
+        r.corpusHash = QStringLiteral("c");
+        r.layer = 2;
+        r.neuron = 5;
+        r.mode = mode;
+        r.status = status;
+        r.text = QStringLiteral("as decided");
+        r.author = QStringLiteral("person");
+        r.explanationId = run;
+        return r;
+    }
+
+    void decisionsBelongToTheRunTheyJudged() {
+        auto db = CacheDb::open(m_dir.filePath(QStringLiteral("runs.sqlite")));
+        QVERIFY(db.ok());
+        auto first = (*db)->storeExplanation(twoModeRun(QStringLiteral("k")));
+        QVERIFY(first.ok());
+        auto status = [&] {
+            auto list = (*db)->explainedNeurons(QStringLiteral("m"), QStringLiteral("c"), 2);
+            return list && list->size() == 1 ? list->front().status : QStringLiteral("(no single entry)");
+        };
+        QCOMPARE(status(), QStringLiteral("explained"));
+        QVERIFY((*db)->addReview(reviewOf(*first, 0, decision::approved)).ok());
+        QCOMPARE(status(), QStringLiteral("partly approved"));
+        QVERIFY((*db)->addReview(reviewOf(*first, 1, decision::approved)).ok());
+        QCOMPARE(status(), QStringLiteral("approved"));
+        auto listed = (*db)->explainedNeurons(QStringLiteral("m"), QStringLiteral("c"), 2);
+        QCOMPARE(listed->front().modes, 2);
+        QCOMPARE(listed->front().explanation, QStringLiteral("first\nsecond"));
+
+        // Explain again: a new run, judged by nobody yet; the old decisions stay in the history.
+        auto second = (*db)->storeExplanation(twoModeRun(QStringLiteral("k")));
+        QVERIFY(second.ok() && *second != *first);
+        QCOMPARE(status(), QStringLiteral("explained"));
+        auto all = (*db)->reviews(QStringLiteral("m"), QStringLiteral("c"), 2, 5);
+        QCOMPARE(all->size(), size_t(2));
+        QCOMPARE(latestDecisions(2, *all, *first)[1].status, decision::approved);
+        for (const Review& r : latestDecisions(2, *all, *second)) QVERIFY(r.status.isEmpty());
+        QVERIFY((*db)->addReview(reviewOf(*second, 0, decision::edited)).ok());
+        QCOMPARE(status(), QStringLiteral("edited"));
+        QVERIFY((*db)->addReview(reviewOf(*second, 1, decision::rejected)).ok());
+        QCOMPARE(status(), QStringLiteral("rejected"));
+    }
+
+    void decisionsFromBeforeRunIdsJoinTheRunThenLatest() {
+        // Schema 5 kept no run id with a decision: the upgrade gives each the run that was the
+        // neuron's latest when it was made, and fills the browser's columns from the results.
+        const QString path = m_dir.filePath(QStringLiteral("v5.sqlite"));
+        int64_t run = 0;
+        {
+            auto db = CacheDb::open(path);
+            QVERIFY(db.ok());
+            auto id = (*db)->storeExplanation(twoModeRun(QStringLiteral("old")));
+            QVERIFY(id.ok());
+            run = *id;
+            Review r = reviewOf(0, 1, decision::approved);
+            r.createdAt = QStringLiteral("2999-01-01T00:00:00Z");
+            QVERIFY((*db)->addReview(r).ok());
+        }
+        {
+            QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v5"));
+            sql.setDatabaseName(path);
+            QVERIFY(sql.open());
+            QSqlQuery q(sql);
+            for (const char* statement : {"DROP INDEX explanations_latest", "DROP INDEX reviews_by_run",
+                                          "ALTER TABLE explanations DROP COLUMN mode_count", "ALTER TABLE explanations DROP COLUMN mode_texts",
+                                          "UPDATE explanation_reviews SET explanation_id = NULL", "PRAGMA user_version = 5"})
+                QVERIFY2(q.exec(QLatin1String(statement)), statement);
+            q.finish();
+            sql.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("v5"));
+        auto db = CacheDb::open(path);
+        QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error()));
+        auto reviews = (*db)->reviews(QStringLiteral("m"), QStringLiteral("c"), 2, 5);
+        QCOMPARE(reviews->size(), size_t(1));
+        QCOMPARE(reviews->front().explanationId, run);
+        auto listed = (*db)->explainedNeurons(QStringLiteral("m"), QStringLiteral("c"), 2);
+        QCOMPARE(listed->size(), size_t(1));
+        QCOMPARE(listed->front().modes, 2);
+        QCOMPARE(listed->front().explanation, QStringLiteral("first\nsecond"));
+        QCOMPARE(listed->front().status, QStringLiteral("partly approved"));
+    }
+
     void olderSchemaIsUpgradedInPlace() {
         // A cache from before imports (schema 3) keeps its data and gains the table.
         const QString path = m_dir.filePath(QStringLiteral("v3.sqlite"));
@@ -219,7 +317,7 @@ private Q_SLOTS:
             QVERIFY(sql.open());
             QSqlQuery q(sql);
             QVERIFY(q.exec(QStringLiteral("DROP TABLE imported_explanations")));
-            for (const char* column : {"length", "baseline_length", "baseline_per_mode_budget_score"})
+            for (const char* column : {"length", "baseline_length", "baseline_per_mode_budget_score", "mode_count", "mode_texts"})
                 QVERIFY(q.exec(QStringLiteral("ALTER TABLE explanations DROP COLUMN %1").arg(QLatin1String(column))));
             QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 3")));
             q.finish();
@@ -260,7 +358,8 @@ private Q_SLOTS:
             return ok;
         };
         QVERIFY(poke(QStringLiteral("ALTER TABLE explanations DROP COLUMN length;ALTER TABLE explanations DROP COLUMN baseline_length;"
-                                    "ALTER TABLE explanations DROP COLUMN baseline_per_mode_budget_score;PRAGMA user_version = 4"),
+                                    "ALTER TABLE explanations DROP COLUMN baseline_per_mode_budget_score;ALTER TABLE explanations DROP COLUMN mode_count;"
+                                    "ALTER TABLE explanations DROP COLUMN mode_texts;PRAGMA user_version = 4"),
                      nullptr));
         { QVERIFY(CacheDb::open(path).ok()); }
         QVariant former, equal;

@@ -1,5 +1,6 @@
 #include "store/cache_db.h"
 
+#include "store/decisions.h"
 #include "store/record_codec.h"
 
 #include <nlohmann/json.hpp>
@@ -87,6 +88,22 @@ const std::vector<std::vector<const char*>>& migrations() {
             "ALTER TABLE explanations ADD COLUMN baseline_length INTEGER",
             "ALTER TABLE explanations ADD COLUMN baseline_per_mode_budget_score REAL",
             "UPDATE explanations SET baseline_per_mode_budget_score = baseline_score, baseline_score = NULL",
+        },
+        {  // 5 -> 6: the browser's list without parsing runs; decisions tied to the run they judged.
+            // A decision made before this version judged the run that was latest for its neuron
+            // when it was made; one whose run was since replaced belongs to none still stored.
+            "ALTER TABLE explanations ADD COLUMN mode_count INTEGER",
+            "ALTER TABLE explanations ADD COLUMN mode_texts TEXT",
+            "UPDATE explanations SET mode_count = CASE WHEN json_valid(result) THEN json_array_length(result, '$.modes') END,"
+            " mode_texts = CASE WHEN json_valid(result) THEN (SELECT group_concat(json_extract(m.value, '$.explanation'), char(10))"
+            " FROM json_each(explanations.result, '$.modes') m) END",
+            "UPDATE explanation_reviews SET explanation_id = (SELECT e.id FROM explanations e WHERE"
+            " e.model_hash = explanation_reviews.model_hash AND e.corpus_hash = explanation_reviews.corpus_hash"
+            " AND e.layer = explanation_reviews.layer AND e.neuron_index = explanation_reviews.neuron_index"
+            " AND e.created_at <= explanation_reviews.created_at ORDER BY e.id DESC LIMIT 1)"
+            " WHERE explanation_id IS NULL OR explanation_id = 0",
+            "CREATE INDEX IF NOT EXISTS explanations_latest ON explanations (model_hash, corpus_hash, layer, neuron_index, id)",
+            "CREATE INDEX IF NOT EXISTS reviews_by_run ON explanation_reviews (explanation_id)",
         },
     };
     return steps;
@@ -295,18 +312,30 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
     auto fail = [&](const QSqlQuery& q) { return rollBack(q); };
     if (auto begun = beginWrite(); !begun) return Error{begun.error()};
     QSqlQuery q(sql);
+    // A run's id names it for good: decisions refer to it. SQLite would give a replacement the
+    // id of the run it replaces (the largest one), so the new id is past every id in use and
+    // every id a decision names.
+    if (!q.exec(QStringLiteral("SELECT MAX(COALESCE((SELECT MAX(id) FROM explanations), 0),"
+                               " COALESCE((SELECT MAX(explanation_id) FROM explanation_reviews), 0))")) || !q.next())
+        return fail(q);
+    const qint64 newId = q.value(0).toLongLong() + 1;
     q.prepare(QStringLiteral("DELETE FROM explanations WHERE key = ?"));
     q.addBindValue(e.key);
     if (!q.exec()) return fail(q);
     const nlohmann::json& r = e.result;
-    q.prepare(QStringLiteral("INSERT INTO explanations (key, neuron, layer, neuron_index, model_hash, corpus_hash, backend,"
+    q.prepare(QStringLiteral("INSERT INTO explanations (id, key, neuron, layer, neuron_index, model_hash, corpus_hash, backend,"
                              " parameters, seed, score, baseline_score, random_score, result, splits, transcript, seconds,"
-                             " created_at, length, baseline_length, baseline_per_mode_budget_score)"
-                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                             " created_at, length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    // What the browser lists, kept beside the result so that listing a layer parses no run.
+    QStringList modeTexts;
+    const nlohmann::json modes = r.value("modes", nlohmann::json::array());
+    for (const auto& m : modes)
+        if (m.is_object()) modeTexts << QString::fromStdString(m.value("explanation", std::string()));
     auto text = [](const nlohmann::json& j) {
         return QString::fromStdString(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     };
-    for (const QVariant& v : {QVariant(e.key), QVariant(QString::fromStdString(r.value("neuron", std::string()))),
+    for (const QVariant& v : {QVariant(newId), QVariant(e.key), QVariant(QString::fromStdString(r.value("neuron", std::string()))),
                               e.layer >= 0 ? QVariant(e.layer) : QVariant(), e.neuron >= 0 ? QVariant(e.neuron) : QVariant(),
                               QVariant(e.modelHash), QVariant(e.corpusHash),
                               QVariant(QString::fromStdString(r.value("backend", std::string()))),
@@ -317,10 +346,11 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
                               QVariant(r.value("seconds", 0.0)), QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)),
                               r.contains("length") ? QVariant(r.value("length", 0)) : QVariant(),
                               r.contains("baseline_length") ? QVariant(r.value("baseline_length", 0)) : QVariant(),
-                              r.contains("baseline_per_mode_budget_score") ? QVariant(r.value("baseline_per_mode_budget_score", 0.0)) : QVariant()})
+                              r.contains("baseline_per_mode_budget_score") ? QVariant(r.value("baseline_per_mode_budget_score", 0.0)) : QVariant(),
+                              QVariant(static_cast<int>(modes.size())), QVariant(modeTexts.join(QLatin1Char('\n')))})
         q.addBindValue(v);
     if (!q.exec()) return fail(q);
-    const int64_t id = q.lastInsertId().toLongLong();
+    const int64_t id = newId;
     q.prepare(QStringLiteral("INSERT INTO explanation_iterations (explanation_id, iteration, valid_score, mode_scores, change,"
                              " kept, modes) VALUES (?,?,?,?,?,?,?)"));
     for (const auto& it : r.value("iterations", nlohmann::json::array())) {
@@ -339,6 +369,10 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
 
 Expected<std::optional<StoredExplanation>> CacheDb::findExplanation(const QString& key) {
     return queryExplanation(QStringLiteral("key = ?"), {key});
+}
+
+Expected<std::optional<StoredExplanation>> CacheDb::explanationById(int64_t id) {
+    return queryExplanation(QStringLiteral("id = ?"), {QVariant(qint64(id))});
 }
 
 Expected<std::optional<StoredExplanation>> CacheDb::latestExplanation(const QString& modelHash, const QString& corpusHash, int layer,
@@ -374,48 +408,48 @@ Expected<std::optional<StoredExplanation>> CacheDb::queryExplanation(const QStri
 Expected<std::vector<CacheDb::ExplainedNeuron>> CacheDb::explainedNeurons(const QString& modelHash, const QString& corpusHash, int layer) {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT neuron_index, score, result FROM explanations WHERE model_hash = ? AND corpus_hash = ?"
-                             " AND layer = ? ORDER BY id"));
-    q.addBindValue(modelHash);
-    q.addBindValue(corpusHash);
-    q.addBindValue(layer);
+    // The latest run of each neuron, from the columns kept beside the result.
+    q.prepare(QStringLiteral("SELECT e.neuron_index, e.id, e.score, e.mode_count, e.mode_texts FROM explanations e"
+                             " WHERE e.model_hash = ? AND e.corpus_hash = ? AND e.layer = ? AND e.id = (SELECT MAX(x.id)"
+                             " FROM explanations x WHERE x.model_hash = e.model_hash AND x.corpus_hash = e.corpus_hash"
+                             " AND x.layer = e.layer AND x.neuron_index = e.neuron_index)"));
+    for (const QVariant& v : {QVariant(modelHash), QVariant(corpusHash), QVariant(layer)}) q.addBindValue(v);
     if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
     std::map<int, ExplainedNeuron> latest;
+    std::map<int, int64_t> runOf;
     while (q.next()) {
         ExplainedNeuron n;
         n.neuron = q.value(0).toInt();
+        runOf[n.neuron] = q.value(1).toLongLong();
+        n.score = q.value(2).toDouble();
+        n.modes = q.value(3).toInt();
+        n.explanation = q.value(4).toString().trimmed();
         n.status = QStringLiteral("explained");
-        n.score = q.value(1).toDouble();
-        const auto r = nlohmann::json::parse(q.value(2).toString().toStdString(), nullptr, false);
-        if (r.is_object())
-            for (const auto& m : r.value("modes", nlohmann::json::array()))
-                if (m.is_object()) n.explanation += QString::fromStdString(m.value("explanation", std::string())) + QLatin1Char('\n');
-        n.explanation = n.explanation.trimmed();
-        n.modes = r.is_object() ? static_cast<int>(r.value("modes", nlohmann::json::array()).size()) : 0;
         latest[n.neuron] = n;
     }
-    // What people decided: the latest decision per mode sets the neuron's status.
-    for (auto& [neuron, n] : latest) {
-        auto reviewed = reviews(modelHash, corpusHash, layer, neuron);
-        if (!reviewed || reviewed->empty()) continue;
-        std::map<int, QString> status;
-        for (const Review& rv : *reviewed) {
-            status[rv.mode] = rv.status;
-            if (rv.status == QLatin1String("edited")) n.explanation += QLatin1Char('\n') + rv.text;
-        }
-        int approved = 0, rejected = 0, edited = 0;
-        for (const auto& [m, st] : status) {
-            approved += st == QLatin1String("approved");
-            rejected += st == QLatin1String("rejected");
-            edited += st == QLatin1String("edited");
-        }
-        n.status = rejected ? QStringLiteral("rejected")
-                   : approved + edited >= n.modes && approved > 0 && !edited ? QStringLiteral("approved")
-                   : edited ? QStringLiteral("edited")
-                            : QStringLiteral("partly approved");
+    // What people decided about those runs, in one query for the layer.
+    q.prepare(QStringLiteral("SELECT neuron_index, explanation_id, mode, status, text FROM explanation_reviews"
+                             " WHERE model_hash = ? AND corpus_hash = ? AND layer = ? ORDER BY id"));
+    for (const QVariant& v : {QVariant(modelHash), QVariant(corpusHash), QVariant(layer)}) q.addBindValue(v);
+    if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
+    std::map<int, std::vector<Review>> decided;
+    while (q.next()) {
+        Review r;
+        r.neuron = q.value(0).toInt();
+        r.explanationId = q.value(1).toLongLong();
+        r.mode = q.value(2).toInt();
+        r.status = q.value(3).toString();
+        r.text = q.value(4).toString();
+        decided[r.neuron].push_back(std::move(r));
     }
     std::vector<ExplainedNeuron> out;
-    for (auto& [k, v] : latest) out.push_back(std::move(v));
+    for (auto& [neuron, n] : latest) {
+        const auto perMode = latestDecisions(static_cast<size_t>(std::max(0, n.modes)), decided[neuron], runOf[neuron]);
+        n.status = neuronStatus(perMode);
+        for (const Review& r : perMode)
+            if (r.status == decision::edited) n.explanation += QLatin1Char('\n') + r.text;
+        out.push_back(std::move(n));
+    }
     return out;
 }
 
@@ -495,10 +529,10 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
             nullptr) &&
         run(QStringLiteral("INSERT INTO explanations (key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters,"
                            " seed, score, baseline_score, random_score, result, splits, transcript, seconds, created_at,"
-                           " length, baseline_length, baseline_per_mode_budget_score)"
+                           " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts)"
                            " SELECT key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters, seed, score,"
                            " baseline_score, random_score, result, splits, transcript, seconds, created_at,"
-                           " length, baseline_length, baseline_per_mode_budget_score FROM src.explanations s"
+                           " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts FROM src.explanations s"
                            " WHERE NOT EXISTS (SELECT 1 FROM explanations e WHERE e.key = s.key)"),
             &counts.explanations) &&
         run(QStringLiteral("INSERT INTO explanation_iterations (explanation_id, iteration, valid_score, mode_scores, change, kept, modes)"
@@ -509,7 +543,9 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
             nullptr) &&
         run(QStringLiteral("INSERT INTO explanation_reviews (model_hash, corpus_hash, layer, neuron_index, mode, status, text, pattern,"
                            " score, author, created_at, explanation_id) SELECT s.model_hash, s.corpus_hash, s.layer, s.neuron_index,"
-                           " s.mode, s.status, s.text, s.pattern, s.score, s.author, s.created_at, NULL FROM src.explanation_reviews s"
+                           " s.mode, s.status, s.text, s.pattern, s.score, s.author, s.created_at,"
+                           " (SELECT e.id FROM explanations e JOIN src.explanations se ON se.key = e.key WHERE se.id = s.explanation_id)"
+                           " FROM src.explanation_reviews s"
                            " WHERE NOT EXISTS (SELECT 1 FROM explanation_reviews r WHERE r.model_hash = s.model_hash"
                            " AND r.corpus_hash = s.corpus_hash AND r.layer = s.layer AND r.neuron_index = s.neuron_index"
                            " AND r.mode = s.mode AND r.status = s.status AND r.text = s.text AND r.author = s.author"

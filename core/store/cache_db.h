@@ -67,7 +67,7 @@ struct Review {
     double score = 0;    ///< test correlation of the whole explanation with this decision in it
     QString author;      ///< "person" or "agent"
     QString createdAt;
-    int64_t explanationId = 0;
+    int64_t explanationId = 0;  ///< the run it judged (StoredExplanation::id); 0: none still stored
 };
 
 /// An explanation another tool wrote (OpenAI automated-interpretability, Neuronpedia), as
@@ -98,7 +98,7 @@ struct ImportedExplanation {
 /// (nor created, nor upgraded) and opens in a directory the user cannot write.
 class CacheDb {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     static constexpr int kLockWaitSeconds = 600;
     enum class Access { ReadWrite, ReadOnly };
@@ -118,6 +118,7 @@ public:
     /// Stores a run in one transaction, replacing an older one with the same key.
     Expected<int64_t> storeExplanation(const StoredExplanation& explanation);
     Expected<std::optional<StoredExplanation>> findExplanation(const QString& key);
+    Expected<std::optional<StoredExplanation>> explanationById(int64_t id);
     Expected<int64_t> addReview(const Review& review);
     /// Keeps an imported explanation; importing the same text for the same neuron and format
     /// again replaces it (with its new score).
@@ -147,7 +148,8 @@ public:
         QString explanation;  ///< the modes' texts, one per line
         int modes = 0;
     };
-    /// The explained neurons of a layer (latest run each), for the browser.
+    /// The explained neurons of a layer (latest run each; status from the decisions about that
+    /// run), for the browser. Two queries; no run's result is parsed.
     Expected<std::vector<ExplainedNeuron>> explainedNeurons(const QString& modelHash, const QString& corpusHash, int layer);
     Expected<std::vector<NeuronSummary>> neuronSummaries(int64_t layerId);
 
