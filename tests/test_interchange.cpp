@@ -80,15 +80,17 @@ private Q_SLOTS:
         // A person rejects neuron 0's first mode and rewrites its second: exports carry the
         // explanation as it stands, not as the agents proposed it.
         QString model, corpus;
+        qint64 runId = 0;
         {
             QSqlDatabase sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("read"));
             sql.setDatabaseName(m_db);
             QVERIFY(sql.open());
             QSqlQuery q(sql);
-            QVERIFY(q.exec(QStringLiteral("SELECT model_hash, corpus_hash, result FROM explanations WHERE layer = 1 AND neuron_index = 0")));
+            QVERIFY(q.exec(QStringLiteral("SELECT model_hash, corpus_hash, result, id FROM explanations WHERE layer = 1 AND neuron_index = 0")));
             QVERIFY(q.next());
             model = q.value(0).toString();
             corpus = q.value(1).toString();
+            runId = q.value(3).toLongLong();
             QVERIFY(json::parse(q.value(2).toString().toStdString()).at("modes").size() >= 2);
         }
         QSqlDatabase::removeDatabase(QStringLiteral("read"));
@@ -103,6 +105,7 @@ private Q_SLOTS:
         r.status = QStringLiteral("rejected");
         r.author = QStringLiteral("person");
         r.text = QStringLiteral("rejected");
+        r.explanationId = runId;  // decisions apply to the run they judged
         auto added = (*db)->addReview(r);
         QVERIFY2(added.ok(), qPrintable(added.ok() ? QString() : added.error()));
         r.mode = 1;

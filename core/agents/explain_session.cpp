@@ -12,6 +12,7 @@
 #include "util/bounded_read.h"
 
 #include <QCryptographicHash>
+#include <map>
 #include <QFile>
 #include <QFileInfo>
 
@@ -147,8 +148,8 @@ Expected<void> ExplainSession::prepareCorpusClasses() {
 }
 
 Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, const std::vector<ModeExplanation>& modes, uint64_t seed,
-                                                        Backend* textSimulator) {
-    auto sim = simulateOnTest(t, modes, seed, textSimulator);
+                                                        Backend* textSimulator, const nlohmann::json& storedSplits) {
+    auto sim = simulateOnTest(t, modes, seed, textSimulator, storedSplits);
     if (!sim) return Error{sim.error()};
     if (!sim->has_value()) return std::optional<double>{};
     return std::optional<double>((*sim)->score);
@@ -156,13 +157,21 @@ Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, 
 
 Expected<std::optional<ExplainSession::TestSimulation>> ExplainSession::simulateOnTest(const ExplainTarget& t,
                                                                                        const std::vector<ModeExplanation>& modes,
-                                                                                       uint64_t seed, Backend* textSimulator) {
+                                                                                       uint64_t seed, Backend* textSimulator,
+                                                                                       const nlohmann::json& storedSplits) {
     for (const ModeExplanation& m : modes)
         if (!m.pattern && !textSimulator) return std::optional<TestSimulation>{};
     auto rec = record(t);
     if (!rec) return Error{rec.error()};
     TestSimulation out;
-    out.samples = splitRecord(*rec, seed).test;
+    const bool stored = storedSplits.is_object() && storedSplits.contains("test");
+    if (stored) {
+        auto samples = storedTestSamples(t, *rec, storedSplits);
+        if (!samples) return Error{samples.error()};
+        out.samples = std::move(*samples);
+    } else {
+        out.samples = splitRecord(*rec, seed).test;
+    }
     Simulation& whole = out.simulation;
     whole.resize(out.samples.size());
     for (size_t i = 0; i < whole.size(); ++i) whole[i].assign(out.samples[i].ids.size(), 0.f);
@@ -183,6 +192,76 @@ Expected<std::optional<ExplainSession::TestSimulation>> ExplainSession::simulate
     return std::optional<TestSimulation>(std::move(out));
 }
 
+Expected<std::vector<Sample>> ExplainSession::storedTestSamples(const ExplainTarget& t, const NeuronRecord& rec,
+                                                                const nlohmann::json& storedSplits) {
+    std::map<int64_t, const Exemplar*> held;
+    for (const Exemplar& e : rec.top) held.emplace(e.window ? e.window->id : -1, &e);
+    for (const QuantileBin& b : rec.quantiles)
+        for (const Exemplar& e : b.exemplars) held.emplace(e.window ? e.window->id : -1, &e);
+    for (const Exemplar& e : rec.random) held.emplace(e.window ? e.window->id : -1, &e);
+    std::vector<Sample> out;
+    std::vector<size_t> missing;
+    for (const auto& entry : storedSplits["test"]) {
+        if (!entry.is_object() || !entry.contains("window") || !entry["window"].is_number_integer())
+            return makeError(QStringLiteral("the stored split names a window that is not a number"));
+        Sample s;
+        s.windowId = entry["window"].get<int64_t>();
+        s.document = entry.value("document", int64_t(-1));
+        const std::string kind = entry.value("kind", std::string("top"));
+        s.kind = kind == "random" ? SampleKind::Random : kind == "quantile" ? SampleKind::Quantile : SampleKind::Top;
+        if (const auto it = held.find(s.windowId); it != held.end()) {
+            s.ids = it->second->window->tokens;
+            s.acts = it->second->activations;
+            s.acts.resize(s.ids.size(), 0.f);
+        } else {
+            missing.push_back(out.size());
+        }
+        out.push_back(std::move(s));
+    }
+    if (missing.empty()) return out;
+    // Windows today's record no longer holds (the mining options changed): run them again.
+    auto windows = corpusWindows();
+    if (!windows) return Error{windows.error()};
+    std::map<int64_t, const TokenWindow*> byId;
+    for (const auto& w : (*windows)->windows) byId.emplace(w->id, w.get());
+    std::vector<std::vector<int>> rows;
+    for (size_t i : missing) {
+        const auto it = byId.find(out[i].windowId);
+        if (it == byId.end())
+            return makeError(QStringLiteral("window %1 of the stored split is not in the corpus").arg(out[i].windowId));
+        out[i].ids = it->second->tokens;
+        rows.push_back(out[i].ids);
+    }
+    auto src = source(t);
+    if (!src) return Error{src.error()};
+    auto acts = (*src)->activations(rows);
+    if (!acts) return Error{acts.error()};
+    for (size_t k = 0; k < missing.size() && k < acts->size(); ++k) {
+        Sample& s = out[missing[k]];
+        s.acts = (*acts)[k];
+        s.acts.resize(s.ids.size(), 0.f);
+    }
+    return out;
+}
+
+Expected<LoopResult> loopResultOf(const StoredExplanation& stored) {
+    auto r = loopResultFromJson(stored.result);
+    if (!r) return makeError(QStringLiteral("stored run %1: %2").arg(stored.id).arg(r.error()));
+    r->runId = stored.id;
+    r->splits = stored.splits;
+    r->transcript = stored.transcript;
+    return r;
+}
+
+Expected<LoopResult> loopResultOf(const ExplainOutcome& outcome) {
+    auto r = loopResultFromJson(outcome.result);
+    if (!r) return Error{r.error()};
+    r->runId = outcome.runId;
+    r->splits = outcome.splits;
+    r->transcript = outcome.transcript;
+    return r;
+}
+
 Expected<std::optional<ExplainOutcome>> ExplainSession::cached(const ExplainTarget& t, const Backend& backend,
                                                                const LoopOptions& options) {
     auto key = cacheKey(t, backend, options);
@@ -190,7 +269,7 @@ Expected<std::optional<ExplainOutcome>> ExplainSession::cached(const ExplainTarg
     auto found = m_db.findExplanation(*key);
     if (!found) return Error{found.error()};
     if (!found->has_value()) return std::optional<ExplainOutcome>{};
-    return std::optional<ExplainOutcome>(ExplainOutcome{(*found)->result, (*found)->transcript, true});
+    return std::optional<ExplainOutcome>(ExplainOutcome{(*found)->result, (*found)->transcript, true, (*found)->id, (*found)->splits});
 }
 
 Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend& backend, const LoopOptions& options,
@@ -228,9 +307,13 @@ Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend
     stored.splits = result->splits;
     stored.transcript = result->transcript;
     // A run cut short by a failing backend is shown but not cached, so the next run tries again.
-    if (result->stopped.isEmpty())
-        if (auto id = m_db.storeExplanation(stored); !id) return Error{id.error()};
-    return ExplainOutcome{stored.result, stored.transcript, false};
+    int64_t runId = 0;
+    if (result->stopped.isEmpty()) {
+        auto id = m_db.storeExplanation(stored);
+        if (!id) return Error{id.error()};
+        runId = *id;
+    }
+    return ExplainOutcome{stored.result, stored.transcript, false, runId, stored.splits};
 }
 
 }  // namespace ns

@@ -36,7 +36,15 @@ struct ExplainOutcome {
     nlohmann::json result;      ///< loopResultToJson, as stored
     nlohmann::json transcript;
     bool fromCache = false;
+    int64_t runId = 0;          ///< the stored run (0: not stored, a run cut short)
+    nlohmann::json splits;      ///< splitsToJson of the run: the windows it was scored on
 };
+
+struct StoredExplanation;
+/// A stored run as a typed value: loopResultFromJson of its result, with its id, splits and
+/// transcript.
+Expected<LoopResult> loopResultOf(const StoredExplanation& stored);
+Expected<LoopResult> loopResultOf(const ExplainOutcome& outcome);
 
 /// Everything one model and corpus need to explain neurons: the token table, the corpus held
 /// as windows for probes, the cache. Mines a layer (or a calibration neuron) when the cache
@@ -68,12 +76,13 @@ public:
     /// The stored result for these inputs, if any (never runs the loop).
     Expected<std::optional<ExplainOutcome>> cached(const ExplainTarget& target, const Backend& backend, const LoopOptions& options);
 
-    /// The test score of a whole explanation (a person's edit), on the same test split the loop
-    /// used (the seed decides it). A mode with a pattern runs offline; a text-only mode goes to
-    /// `textSimulator` (an LLM backend) when one is given. No value when a mode can be run by
-    /// neither: such an edit is "not scored".
+    /// The test score of a whole explanation (a person's edit), on the test split the run used:
+    /// the windows in `storedSplits` (a run's splitsToJson) when given, so that it holds after
+    /// the mining options change; else the split the seed derives from today's record. A mode
+    /// with a pattern runs offline; a text-only mode goes to `textSimulator` (an LLM backend)
+    /// when one is given. No value when a mode can be run by neither: such an edit is "not scored".
     Expected<std::optional<double>> rescore(const ExplainTarget& target, const std::vector<ModeExplanation>& modes, uint64_t seed,
-                                            Backend* textSimulator = nullptr);
+                                            Backend* textSimulator = nullptr, const nlohmann::json& storedSplits = {});
     /// What rescore() measures, with the test exemplars and the prediction at every token.
     struct TestSimulation {
         std::vector<Sample> samples;
@@ -81,7 +90,12 @@ public:
         double score = 0;
     };
     Expected<std::optional<TestSimulation>> simulateOnTest(const ExplainTarget& target, const std::vector<ModeExplanation>& modes,
-                                                           uint64_t seed, Backend* textSimulator = nullptr);
+                                                           uint64_t seed, Backend* textSimulator = nullptr,
+                                                           const nlohmann::json& storedSplits = {});
+    /// The test exemplars of a stored split: each window's activations from the record when it
+    /// holds the window, else from the activation source on the corpus window.
+    Expected<std::vector<Sample>> storedTestSamples(const ExplainTarget& target, const NeuronRecord& record,
+                                                    const nlohmann::json& storedSplits);
 
     Expected<ExplainOutcome> explain(const ExplainTarget& target, Backend& backend, const LoopOptions& options,
                                      bool recompute = false, const std::function<void(const LoopEvent&)>& listener = {},

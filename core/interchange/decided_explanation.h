@@ -1,7 +1,9 @@
 #pragma once
 
 #include "agents/explanation.h"
+#include "agents/loop_types.h"
 #include "store/cache_db.h"
+#include "store/decisions.h"
 #include "util/expected.h"
 
 #include <nlohmann/json.hpp>
@@ -18,12 +20,13 @@ struct DecidedMode {
     QString author;               ///< "agent" or "person"
 };
 
-/// The latest decision about each of `modes` modes (a Review with an empty status where none
-/// was made); `reviews` come oldest first, as CacheDb::reviews gives them.
-std::vector<Review> latestDecisions(size_t modes, const std::vector<Review>& reviews);
-
-/// The loop's modes (a stored result's "modes") with each mode's latest decision applied: an
+/// A run's modes with `latest` (the latest decision per mode, latestDecisions) applied: an
 /// edited mode takes the edit's text and pattern, a rejected mode is left out.
-Expected<std::vector<DecidedMode>> decidedModes(const nlohmann::json& result, const std::vector<Review>& reviews);
+Expected<std::vector<DecidedMode>> decidedModes(const std::vector<ModeResult>& modes, const std::vector<Review>& latest);
+
+/// The modes of a stored run with each mode's latest decision about that run applied
+/// (latestDecisions, store/decisions.h): an edited mode takes the edit's text and pattern, a
+/// rejected mode is left out. Decisions about other runs do not apply.
+Expected<std::vector<DecidedMode>> decidedModes(const nlohmann::json& result, const std::vector<Review>& reviews, int64_t runId);
 
 }  // namespace ns

@@ -38,7 +38,7 @@ Expected<ImportScore> scoreImported(ExplainSession& session, CacheDb& db, const 
         NeuronExport own;
         own.layer = imported.layer;
         own.neuron = imported.neuron;
-        if (auto ok = describeExplanation(session, result, *reviews, own); !ok) return Error{ok.error()};
+        if (auto ok = describeExplanation(session, **stored, *reviews, own); !ok) return Error{ok.error()};
         out.ownExplanation = own.explanation;
         out.ownScore = own.score;
     }
@@ -55,7 +55,9 @@ Expected<ImportScore> scoreImported(ExplainSession& session, CacheDb& db, const 
         out.note = QStringLiteral("free text: only an LLM simulator can score it (choose the openai backend)");
         return out;
     }
-    auto score = session.rescore({imported.layer, imported.neuron, {}}, modes, out.seed, textSimulator);
+    // On the windows of NeuronScope's latest run, as stored with it.
+    const nlohmann::json splits = stored->has_value() ? (*stored)->splits : nlohmann::json();
+    auto score = session.rescore({imported.layer, imported.neuron, {}}, modes, out.seed, textSimulator, splits);
     if (!score) {
         out.simulatedBy.clear();
         out.note = score.error();

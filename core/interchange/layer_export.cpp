@@ -107,7 +107,8 @@ Expected<QByteArray> exportLayer(ExplainSession& session, CacheDb& db, const Lay
                     history.push_back({{"mode", v.mode}, {"status", v.status.toStdString()}, {"text", v.text.toStdString()},
                                        {"pattern", v.pattern.isEmpty() ? json() : json::parse(v.pattern.toStdString(), nullptr, false)},
                                        {"score", v.scored ? json(v.score) : json()},
-                                       {"author", v.author.toStdString()}, {"time", v.createdAt.toStdString()}});
+                                       {"author", v.author.toStdString()}, {"time", v.createdAt.toStdString()},
+                                       {"run", v.explanationId}, {"current", v.explanationId == (*stored)->id}});
                 j["decisions"] = history;
                 j["status"] = status[n.neuron].status.toStdString();
             }
@@ -149,7 +150,7 @@ Expected<QByteArray> exportLayer(ExplainSession& session, CacheDb& db, const Lay
         if (stored->has_value()) {
             auto reviews = db.reviews(modelHash, *corpus, r.layer, n.neuron);
             if (!reviews) return Error{reviews.error()};
-            if (auto ok = describeExplanation(session, (*stored)->result, *reviews, e); !ok) return Error{ok.error()};
+            if (auto ok = describeExplanation(session, **stored, *reviews, e); !ok) return Error{ok.error()};
         }
         exports.push_back(std::move(e));
         if (stop(++done)) return makeError(QStringLiteral("stopped"));

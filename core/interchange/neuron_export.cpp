@@ -3,6 +3,7 @@
 #include "agents/explain_session.h"
 #include "agents/pattern_text.h"
 #include "interchange/decided_explanation.h"
+#include "store/decisions.h"
 
 #include <QStringList>
 
@@ -10,9 +11,11 @@
 
 namespace ns {
 
-Expected<void> describeExplanation(ExplainSession& session, const nlohmann::json& result, const std::vector<Review>& reviews,
+Expected<void> describeExplanation(ExplainSession& session, const StoredExplanation& run, const std::vector<Review>& allReviews,
                                    NeuronExport& n) {
-    auto decided = decidedModes(result, reviews);
+    const nlohmann::json& result = run.result;
+    const std::vector<Review> reviews = decisionsOfRun(allReviews, run.id);
+    auto decided = decidedModes(result, reviews, run.id);
     if (!decided) return makeError(QStringLiteral("neuron %1/%2: %3").arg(n.layer).arg(n.neuron).arg(decided.error()));
     QStringList sentences;
     std::vector<ModeExplanation> modes;
@@ -25,7 +28,7 @@ Expected<void> describeExplanation(ExplainSession& session, const nlohmann::json
     n.explanation = sentences.join(QLatin1Char('\n'));
     n.explainer = QStringLiteral("neuronscope:") + QString::fromStdString(result.value("backend", std::string("unknown")));
     if (runnable) {
-        auto sim = session.simulateOnTest({n.layer, n.neuron, {}}, modes, result.value("seed", uint64_t(0)));
+        auto sim = session.simulateOnTest({n.layer, n.neuron, {}}, modes, result.value("seed", uint64_t(0)), nullptr, run.splits);
         if (!sim) return makeError(QStringLiteral("neuron %1/%2: %3").arg(n.layer).arg(n.neuron).arg(sim.error()));
         n.score = (*sim)->score;
         n.test = std::move((*sim)->samples);
@@ -33,12 +36,12 @@ Expected<void> describeExplanation(ExplainSession& session, const nlohmann::json
         return {};
     }
     const bool asProposed = decided->size() == result.value("modes", nlohmann::json::array()).size() &&
-                            std::all_of(decided->begin(), decided->end(), [](const DecidedMode& d) { return d.status != QLatin1String("edited"); });
+                            std::all_of(decided->begin(), decided->end(), [](const DecidedMode& d) { return d.status != decision::edited; });
     if (asProposed) {
         n.score = result.value("score", 0.0);
     } else {
         for (auto it = reviews.rbegin(); it != reviews.rend(); ++it)
-            if (it->status == QLatin1String("edited") || it->status == QLatin1String("rejected")) {
+            if (it->status == decision::edited || it->status == decision::rejected) {
                 if (it->scored) n.score = it->score;
                 break;
             }

@@ -11,11 +11,11 @@ namespace ns {
 class ExplainSession;
 
 /// Fills `n`'s explanation, score, explainer and test simulation from a stored loop result and
-/// the decisions about it (see decidedModes). Modes with patterns are written as exact
-/// sentences and re-simulated on the result's test split, so the score is the one NeuronScope
+/// the decisions about that run (see decidedModes). Modes with patterns are written as exact
+/// sentences and re-simulated on the run's stored test split, so the score is the one NeuronScope
 /// shows for the explanation as it stands; text-only modes are written as their text and keep
 /// the stored score (the edit's score when one was made), with no per-token simulation.
-Expected<void> describeExplanation(ExplainSession& session, const nlohmann::json& result, const std::vector<Review>& reviews,
+Expected<void> describeExplanation(ExplainSession& session, const StoredExplanation& run, const std::vector<Review>& reviews,
                                    NeuronExport& n);
 
 }  // namespace ns
