@@ -1,6 +1,6 @@
 // Every item model of the explorer passes QAbstractItemModelTester, with and without data.
 #include "exemplar_model.h"
-#include "main_window.h"
+#include "pages/exemplars_page.h"
 #include "neuron_list_model.h"
 #include "token_strip_delegate.h"
 

@@ -1,36 +1,36 @@
 #pragma once
 
-#include <QTimer>
-#include <QWidget>
+#include "pages/document_page.h"
 
-#include <vector>
+#include <QTimer>
 
 class QCustomPlot;
+class QLabel;
 
 namespace ns {
 
-/// The live refinement chart: the valid score of the whole explanation and of each mode at
-/// every iteration, the single-pass baseline as a dashed line. Points arrive as the worker
-/// reports; redraws are coalesced.
-class CorrelationChart : public QWidget {
+/// The Refinement page: the live chart of the current document's run (or its stored
+/// iterations), drawn by drawRefinement. Redraws are coalesced by a timer.
+class CorrelationChart final : public DocumentPage {
     Q_OBJECT
 public:
     explicit CorrelationChart(QWidget* parent = nullptr);
-    void clear();
-    void addIteration(int index, double whole, const std::vector<double>& modes, double baseline);
-    int points() const { return static_cast<int>(m_whole.size()); }
+    /// The iterations drawn (of the document shown).
+    int points() const;
     QCustomPlot* plot() const { return m_plot; }
 
 Q_SIGNALS:
+    /// An iteration of the document shown arrived.
     void pointAdded(int points);
+
+protected:
+    void observe(NeuronDocument* document) override;
 
 private:
     void redraw();
+    QLabel* m_heading;
     QCustomPlot* m_plot;
     QTimer m_redraw;
-    std::vector<double> m_index, m_whole;
-    std::vector<std::vector<double>> m_modes;
-    double m_baseline = 0;
 };
 
 }  // namespace ns

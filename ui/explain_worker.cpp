@@ -2,25 +2,74 @@
 
 #include "agents/builtin_backend.h"
 #include "agents/llm/llm_backend.h"
+#include "interchange/import_scoring.h"
+#include "interchange/layer_export.h"
+#include "model/language_model.h"
+#include "store/cache_db.h"
+#include "store/mined_layers.h"
 #include "util/resource_paths.h"
 
 #include <QDir>
 #include <QSaveFile>
 
 #include <algorithm>
-#include "agents/explain_session.h"
-#include "interchange/import_scoring.h"
-#include "interchange/layer_export.h"
-#include "model/language_model.h"
-#include "store/cache_db.h"
-#include "store/mined_layers.h"
 
 namespace ns {
+namespace {
+
+/// Emits jobFinished when a job's slot returns, however it returns.
+class JobEnd {
+public:
+    JobEnd(ExplainWorker* worker, qint64 job) : m_worker(worker), m_job(job) {}
+    ~JobEnd() { Q_EMIT m_worker->jobFinished(m_job); }
+    JobEnd(const JobEnd&) = delete;
+    JobEnd& operator=(const JobEnd&) = delete;
+
+private:
+    ExplainWorker* m_worker;
+    qint64 m_job;
+};
+
+int percentOf(const MiningProgress& p) { return p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0; }
+
+}  // namespace
 
 ExplainWorker::ExplainWorker(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath)
     : m_model(std::move(model)), m_corpus(std::move(corpusPath)), m_dbPath(std::move(dbPath)) {
     qRegisterMetaType<ns::LoopEvent>();
+    qRegisterMetaType<ns::LoopResult>();
+    qRegisterMetaType<ns::ExplainTarget>();
+    qRegisterMetaType<ns::Review>();
+    qRegisterMetaType<ns::ModeList>();
     qRegisterMetaType<ns::ExplorerSettings>();
+}
+
+ExplainWorker::~ExplainWorker() = default;
+
+qint64 ExplainWorker::issueJob() {
+    // One sequence for every worker of the process, so that a job id names one job.
+    static std::atomic<qint64> next{0};
+    std::lock_guard<std::mutex> lock(m_jobMutex);
+    m_lastIssued = ++next;
+    return m_lastIssued;
+}
+
+void ExplainWorker::cancel() {
+    std::lock_guard<std::mutex> lock(m_jobMutex);
+    m_cancelledThrough = m_lastIssued;
+    m_cancel = true;
+}
+
+bool ExplainWorker::begin(qint64 job) {
+    bool cancelled = false;
+    {
+        std::lock_guard<std::mutex> lock(m_jobMutex);
+        cancelled = job <= m_cancelledThrough;
+        m_cancel = cancelled;
+    }
+    if (cancelled) Q_EMIT this->cancelled(job);
+    else Q_EMIT jobStarted(job);
+    return !cancelled;
 }
 
 void ExplainWorker::applySettings(const ExplorerSettings& settings) {
@@ -29,13 +78,11 @@ void ExplainWorker::applySettings(const ExplorerSettings& settings) {
     setComputeThreads(settings.threads);
 }
 
-ExplainWorker::~ExplainWorker() = default;
-
-bool ExplainWorker::open() {
+bool ExplainWorker::open(qint64 job) {
     if (!m_session) {
         auto db = CacheDb::open(m_dbPath);
         if (!db) {
-            Q_EMIT failed(db.error());
+            Q_EMIT failed(job, db.error());
             return false;
         }
         m_db = std::move(*db);
@@ -50,7 +97,7 @@ bool ExplainWorker::open() {
             config.promptDir = QDir(resourceDir()).filePath(QStringLiteral("prompts"));
             auto b = LlmBackend::create(config, m_session->table());
             if (!b) {
-                Q_EMIT failed(b.error());
+                Q_EMIT failed(job, b.error());
                 return false;
             }
             m_backend = std::move(*b);
@@ -61,39 +108,21 @@ bool ExplainWorker::open() {
     return true;
 }
 
-void ExplainWorker::mineLayer(int layer) {
-    m_cancel = false;
-    if (!open()) return;
-    setComputeThreads(m_settings.threads);
-    auto mined = obtainMinedLayer(*m_db, *m_model, m_corpus, m_session->mineOptions(layer), [&](const MiningProgress& p) {
-        Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining layer %1").arg(layer));
-        return !m_cancel.load();
-    });
-    if (!mined) {
-        Q_EMIT failed(mined.error());
-        return;
-    }
-    Q_EMIT layerReady(layer);
-}
-
-void ExplainWorker::rescore(int request, int layer, int neuron, const QByteArray& modesJson, qulonglong seed) {
-    m_cancel = false;
-    if (!open()) return Q_EMIT rescored(request, false, 0, tr("the cache cannot be opened"));
-    std::vector<ModeExplanation> modes;
-    for (const auto& m : nlohmann::json::parse(modesJson.toStdString(), nullptr, false)) {
-        ModeExplanation e{QString::fromStdString(m.value("text", std::string())), std::nullopt};
-        if (m.contains("pattern") && m["pattern"].is_object()) {
-            auto p = patternFromJson(m["pattern"]);
-            if (!p) return Q_EMIT rescored(request, false, 0, p.error());
-            e.pattern = *p;
-        }
-        modes.push_back(std::move(e));
-    }
+Backend* ExplainWorker::textSimulator() {
     Backend* text = m_backend && m_backend->name() != QLatin1String("builtin") ? m_backend.get() : nullptr;
     if (text) text->setCancelFlag(&m_cancel);
-    auto score = m_session->rescore({layer, neuron, {}}, modes, seed, text);
-    if (!score) return Q_EMIT rescored(request, false, 0, score.error());
-    Q_EMIT rescored(request, score->has_value(), score->value_or(0.0), QString());
+    return text;
+}
+
+void ExplainWorker::mineLayer(qint64 job, int layer) {
+    const JobEnd end(this, job);
+    if (!begin(job) || !open(job)) return;
+    auto mined = obtainMinedLayer(*m_db, *m_model, m_corpus, m_session->mineOptions(layer), [&](const MiningProgress& p) {
+        Q_EMIT progress(job, percentOf(p), tr("Mining layer %1").arg(layer));
+        return !m_cancel.load();
+    });
+    if (!mined) return m_cancel ? Q_EMIT cancelled(job) : Q_EMIT failed(job, mined.error());
+    Q_EMIT layerReady(job, layer);
 }
 
 LoopOptions ExplainWorker::loopOptions() const {
@@ -103,52 +132,68 @@ LoopOptions ExplainWorker::loopOptions() const {
     return o;
 }
 
-void ExplainWorker::explain(int layer, int neuron, const QString& specPath, bool recompute) {
-    m_cancel = false;
-    if (!open()) return;
-    const ExplainTarget target{layer, neuron, specPath};
+void ExplainWorker::explain(qint64 job, const ExplainTarget& target, bool recompute) {
+    const JobEnd end(this, job);
+    if (!begin(job) || !open(job)) return;
     auto out = m_session->explain(
-        target, *m_backend, loopOptions(), recompute, [&](const LoopEvent& e) { Q_EMIT loopEvent(e); }, &m_cancel,
+        target, *m_backend, loopOptions(), recompute, [&](const LoopEvent& e) { Q_EMIT loopEvent(target, e); }, &m_cancel,
         [&](const MiningProgress& p) {
-            Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining"));
+            Q_EMIT progress(job, percentOf(p), tr("Mining"));
             return !m_cancel.load();
         });
-    if (!out) {
-        Q_EMIT failed(out.error());
-        return;
-    }
-    Q_EMIT explained(QByteArray::fromStdString(out->result.dump()), QByteArray::fromStdString(out->transcript.dump()),
-                     out->fromCache);
+    if (!out) return m_cancel ? Q_EMIT cancelled(job) : Q_EMIT failed(job, out.error());
+    auto typed = loopResultOf(*out);
+    if (!typed) return Q_EMIT failed(job, typed.error());
+    Q_EMIT explained(target, *typed, out->fromCache);
 }
 
-void ExplainWorker::importExplanations(const QString& path) {
-    m_cancel = false;
-    if (!open()) return;
-    Backend* text = m_backend && m_backend->name() != QLatin1String("builtin") ? m_backend.get() : nullptr;
-    if (text) text->setCancelFlag(&m_cancel);
+void ExplainWorker::decide(qint64 job, const ExplainTarget& target, const Review& review, const ModeList& modes, bool rescore) {
+    const JobEnd end(this, job);
+    if (!begin(job) || !open(job)) return;
+    Review kept = review;
+    if (rescore) {
+        // On the windows the judged run was scored on, whatever the mining options are today.
+        auto run = m_db->explanationById(review.explanationId);
+        if (!run) return Q_EMIT failed(job, run.error());
+        if (!run->has_value()) return Q_EMIT failed(job, tr("The run this decision judged is no longer in the cache."));
+        const uint64_t seed = (*run)->result.value("seed", uint64_t(0));
+        auto score = m_session->rescore(target, modes, seed, textSimulator(), (*run)->splits);
+        if (!score) return m_cancel ? Q_EMIT cancelled(job) : Q_EMIT failed(job, tr("Scoring the edit failed: %1").arg(score.error()));
+        kept.scored = score->has_value();
+        kept.score = score->value_or(0.0);
+    }
+    auto id = m_db->addReview(kept);
+    if (!id) return Q_EMIT failed(job, id.error());
+    kept.id = *id;
+    Q_EMIT decided(target, kept);
+}
+
+void ExplainWorker::importExplanations(qint64 job, const QString& path) {
+    const JobEnd end(this, job);
+    if (!begin(job) || !open(job)) return;
     auto run = ns::importExplanations(
-        *m_session, *m_db, path, QString(), text, -1,
+        *m_session, *m_db, path, QString(), textSimulator(), -1,
         [&](int done, int total, const ImportScore&) {
-            Q_EMIT progress(100 * done / std::max(1, total), tr("Scoring imported explanations"));
+            Q_EMIT progress(job, 100 * done / std::max(1, total), tr("Scoring imported explanations"));
             return !m_cancel.load();
         },
         [&](const MiningProgress& p) {
-            Q_EMIT progress(p.bytesTotal ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 0, tr("Mining"));
+            Q_EMIT progress(job, percentOf(p), tr("Mining"));
             return !m_cancel.load();
         });
-    if (!run) return Q_EMIT failed(run.error());
+    if (!run) return Q_EMIT failed(job, run.error());
     nlohmann::json rows = nlohmann::json::array();
     for (const ImportScore& r : run->rows) rows.push_back(importScoreToJson(r));
-    Q_EMIT imported(QByteArray::fromStdString(rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run->format,
+    Q_EMIT imported(job, QByteArray::fromStdString(rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run->format,
                     run->stopped);
 }
 
-void ExplainWorker::exportLayer(int layer, const QList<int>& neurons, const QString& formatName, const QString& path,
+void ExplainWorker::exportLayer(qint64 job, int layer, const QList<int>& neurons, const QString& formatName, const QString& path,
                                 const QString& neuronpediaModel, const QString& neuronpediaSource) {
-    m_cancel = false;
-    if (!open()) return;
+    const JobEnd end(this, job);
+    if (!begin(job) || !open(job)) return;
     auto format = exportFormatNamed(formatName);
-    if (!format) return Q_EMIT failed(format.error());
+    if (!format) return Q_EMIT failed(job, format.error());
     LayerExportRequest request;
     request.layer = layer;
     request.neurons.assign(neurons.begin(), neurons.end());
@@ -156,15 +201,15 @@ void ExplainWorker::exportLayer(int layer, const QList<int>& neurons, const QStr
     request.neuronpedia = {neuronpediaModel, neuronpediaSource};
     const bool directory = *format == ExportFormat::OpenAi;
     auto out = ns::exportLayer(*m_session, *m_db, request, directory ? path : QString(), [&](int done, int total) {
-        Q_EMIT progress(100 * done / std::max(1, total), tr("Exporting layer %1").arg(layer));
+        Q_EMIT progress(job, 100 * done / std::max(1, total), tr("Exporting layer %1").arg(layer));
         return !m_cancel.load();
     });
-    if (!out) return Q_EMIT failed(out.error());
-    if (directory) return Q_EMIT exported(QString::fromUtf8(*out));
+    if (!out) return Q_EMIT failed(job, out.error());
+    if (directory) return Q_EMIT exported(job, QString::fromUtf8(*out));
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(*out) != out->size() || !f.commit())
-        return Q_EMIT failed(tr("%1: cannot write: %2").arg(path, f.errorString()));
-    Q_EMIT exported(tr("Wrote %1").arg(path));
+        return Q_EMIT failed(job, tr("%1: cannot write: %2").arg(path, f.errorString()));
+    Q_EMIT exported(job, tr("Wrote %1").arg(path));
 }
 
 }  // namespace ns

@@ -1,8 +1,10 @@
 #include "explanation_panel.h"
 
-#include "agents/explain_session.h"
+#include "neuron_document.h"
+
 #include "agents/pattern.h"
 #include "interchange/decided_explanation.h"
+#include "store/decisions.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -17,9 +19,13 @@
 #include <QVBoxLayout>
 
 namespace ns {
+namespace {
 
-ExplanationPanel::ExplanationPanel(CacheDb* db, ExplainSession* session, QString modelHash, QString corpusHash, QWidget* parent)
-    : QWidget(parent), m_db(db), m_session(session), m_modelHash(std::move(modelHash)), m_corpusHash(std::move(corpusHash)) {
+QString scoreText(const std::optional<double>& v) { return v ? QString::number(*v, 'f', 3) : QObject::tr("n/a"); }
+
+}  // namespace
+
+ExplanationPanel::ExplanationPanel(QWidget* parent) : DocumentPage(parent) {
     auto* layout = new QVBoxLayout(this);
     m_scores = new QLabel(this);
     m_scores->setTextFormat(Qt::PlainText);
@@ -42,7 +48,7 @@ ExplanationPanel::ExplanationPanel(CacheDb* db, ExplainSession* session, QString
     m_approve->setToolTip(tr("Approve the selected mode's explanation (Ctrl+Shift+A)"));
     m_approve->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     m_edit = new QPushButton(tr("E&dit..."), this);
-    m_edit->setToolTip(tr("Edit the text (and the pattern) of the selected mode; re-scored on save"));
+    m_edit->setToolTip(tr("Edit the text (and the pattern) of the selected mode; re-scored on the run's test split"));
     m_reject = new QPushButton(tr("&Reject"), this);
     m_reject->setToolTip(tr("Reject the selected mode's explanation"));
     buttons->addWidget(m_approve);
@@ -76,33 +82,28 @@ ExplanationPanel::ExplanationPanel(CacheDb* db, ExplainSession* session, QString
     connect(m_reject, &QPushButton::clicked, this, [this, report] { report(reject(selectedMode())); });
     connect(m_edit, &QPushButton::clicked, this, &ExplanationPanel::openEditor);
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &ExplanationPanel::showHistory);
-    clear(tr("Not explained yet: press Explain."));
+    refresh();
 }
 
-void ExplanationPanel::clear(const QString& message) {
-    m_result = nlohmann::json();
-    m_reviews.clear();
-    m_table->setRowCount(0);
-    m_history->clear();
-    m_scores->setText(message);
-    for (QPushButton* b : {m_approve, m_edit, m_reject}) b->setEnabled(false);
-}
-
-void ExplanationPanel::setResult(int layer, int neuron, const nlohmann::json& r) {
-    m_layer = layer;
-    m_neuron = neuron;
-    m_result = r;
-    for (QPushButton* b : {m_approve, m_edit, m_reject}) b->setEnabled(layer >= 0);
+void ExplanationPanel::observe(NeuronDocument* doc) {
+    m_pending.clear();
+    if (doc) {
+        follow(&NeuronDocument::resultChanged, [this] {
+            m_pending.clear();
+            refresh();
+            if (m_table->rowCount() > 0) m_table->selectRow(0);
+        });
+        follow(&NeuronDocument::reviewsChanged, [this] { refresh(); });
+        follow(&NeuronDocument::importedChanged, [this] { showImported(); });
+    }
     refresh();
     if (m_table->rowCount() > 0) m_table->selectRow(0);
+    showImported();
 }
 
-void ExplanationPanel::showImported(int layer, int neuron) {
-    std::vector<ImportedExplanation> rows;
-    if (m_db && layer >= 0) {
-        auto r = m_db->importedExplanations(m_modelHash, m_corpusHash, layer, neuron);
-        if (r) rows = std::move(*r);
-    }
+void ExplanationPanel::showImported() {
+    static const std::vector<ImportedExplanation> none;
+    const auto& rows = document() ? document()->imported() : none;
     m_imported->setRowCount(static_cast<int>(rows.size()));
     const auto score = [](const std::optional<double>& v) { return v ? QString::number(*v, 'f', 3) : QString(); };
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -127,38 +128,46 @@ int ExplanationPanel::selectedMode() const {
     return rows.isEmpty() ? -1 : rows.first().row();
 }
 
-std::vector<Review> ExplanationPanel::latest() const {
-    return latestDecisions(m_result.is_object() ? m_result.value("modes", nlohmann::json::array()).size() : 0, m_reviews);
-}
+std::vector<Review> ExplanationPanel::latest() const { return document() ? document()->latestDecisions() : std::vector<Review>{}; }
 
 void ExplanationPanel::refresh() {
-    if (m_db && m_layer >= 0) {
-        auto r = m_db->reviews(m_modelHash, m_corpusHash, m_layer, m_neuron);
-        m_reviews = r ? *r : std::vector<Review>{};
+    const NeuronDocument* doc = document();
+    const bool shown = doc && doc->result();
+    // Decisions need a stored run of a real neuron.
+    const bool decidable = shown && !doc->target().synthetic() && doc->result()->runId > 0;
+    for (QPushButton* b : {m_approve, m_edit, m_reject}) b->setEnabled(decidable);
+    if (!shown) {
+        m_table->setRowCount(0);
+        m_history->clear();
+        m_scores->setText(doc && doc->job() != NeuronDocument::Job::None ? tr("Explaining: %1").arg(doc->jobStep())
+                                                                         : tr("Not explained yet: press Explain."));
+        return;
     }
-    const auto& modes = m_result.value("modes", nlohmann::json::array());
+    const LoopResult& r = *doc->result();
     m_scores->setText(tr("%1 on test: r = %2 for the whole explanation; single-pass %3; random exemplars alone %4 (%5 backend)")
-                          .arg(QString::fromStdString(m_result.value("neuron", std::string())))
-                          .arg(m_result.value("score", 0.0), 0, 'f', 3)
-                          .arg(m_result.value("baseline_score", 0.0), 0, 'f', 3)
-                          .arg(m_result.value("random_score", 0.0), 0, 'f', 3)
-                          .arg(QString::fromStdString(m_result.value("backend", std::string()))));
+                          .arg(r.neuron)
+                          .arg(r.loop.score, 0, 'f', 3)
+                          .arg(r.baseline.score, 0, 'f', 3)
+                          .arg(r.loop.randomScore, 0, 'f', 3)
+                          .arg(r.backend));
     const auto decided = latest();
     const int selected = selectedMode();
-    m_table->setRowCount(static_cast<int>(modes.size()));
-    for (size_t m = 0; m < modes.size(); ++m) {
+    m_table->setRowCount(static_cast<int>(r.modes.size()));
+    for (size_t m = 0; m < r.modes.size(); ++m) {
         const int row = static_cast<int>(m);
+        const ModeResult& mode = r.modes[m];
         const Review& d = decided[m];
-        const bool edited = d.status == QLatin1String("edited");
-        const QString text = edited ? d.text : QString::fromStdString(modes[m].value("explanation", std::string()));
-        const auto& modeScore = modes[m].value("score", nlohmann::json());
-        const QString score = !edited ? (modeScore.is_number() ? QString::number(modeScore.get<double>(), 'f', 3) : tr("n/a"))
-                              : d.scored ? tr("%1 (whole, edited)").arg(d.score, 0, 'f', 3)
-                                         : tr("not scored");
-        const QStringList cells{QString::number(m + 1), text, score, QString::number(modes[m].value("exemplar_count", 0)),
-                                d.status.isEmpty() ? tr("proposed") : d.status,
+        const bool edited = d.status == decision::edited;
+        const QString sentence = edited ? d.text : mode.explanation.text;
+        const QString score = m_pending.count(row) ? tr("scoring...")
+                              : !edited            ? scoreText(mode.score)
+                              : d.scored           ? tr("%1 (whole, edited)").arg(d.score, 0, 'f', 3)
+                                                   : tr("not scored");
+        const QStringList cells{QString::number(m + 1), displayLabel(mode.explanation) + QLatin1Char('\n') + sentence, score,
+                                QString::number(mode.exemplarCount), d.status.isEmpty() ? tr("proposed") : d.status,
                                 d.status.isEmpty() ? tr("agent") : tr("%1, %2").arg(d.author, d.createdAt)};
         for (int c = 0; c < cells.size(); ++c) m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
+        m_table->item(row, 1)->setToolTip(tr("Label (at most %1 words), then the explanation").arg(kMaxLabelWords));
     }
     m_table->resizeRowsToContents();
     if (selected >= 0 && selected < m_table->rowCount()) m_table->selectRow(selected);
@@ -168,104 +177,75 @@ void ExplanationPanel::refresh() {
 void ExplanationPanel::showHistory() {
     m_history->clear();
     const int mode = selectedMode();
-    if (mode < 0) return;
-    const auto& modes = m_result.value("modes", nlohmann::json::array());
-    if (static_cast<size_t>(mode) < modes.size())
-        m_history->addItem(tr("proposed by the agents (%1): %2")
-                               .arg(QString::fromStdString(m_result.value("backend", std::string())),
-                                    QString::fromStdString(modes[static_cast<size_t>(mode)].value("explanation", std::string()))));
-    for (const Review& r : m_reviews)
-        if (r.mode == mode)
-            m_history->addItem(tr("%1 by %2 at %3%4: %5")
-                                   .arg(r.status, r.author, r.createdAt,
-                                        r.status == QLatin1String("edited")
-                                            ? (r.scored ? tr(" (whole r = %1)").arg(r.score, 0, 'f', 3) : tr(" (not scored)"))
-                                            : QString(),
-                                        r.text));
+    const NeuronDocument* doc = document();
+    if (mode < 0 || !doc || !doc->result() || static_cast<size_t>(mode) >= doc->result()->modes.size()) return;
+    const LoopResult& r = *doc->result();
+    m_history->addItem(tr("proposed by the agents (%1): %2").arg(r.backend, r.modes[static_cast<size_t>(mode)].explanation.text));
+    for (const Review& v : doc->reviews()) {
+        if (v.mode != mode) continue;
+        const QString scored = v.status == decision::edited ? (v.scored ? tr(" (whole r = %1)").arg(v.score, 0, 'f', 3) : tr(" (not scored)"))
+                                                            : QString();
+        // Decisions about earlier runs stay in the history, marked; they do not apply to this run.
+        const QString run = v.explanationId == r.runId ? QString() : tr(" [about an earlier run]");
+        m_history->addItem(tr("%1 by %2 at %3%4: %5%6").arg(v.status, v.author, v.createdAt, scored, v.text, run));
+    }
 }
 
 Expected<void> ExplanationPanel::decide(int mode, const QString& status, const QString& text, const QString& pattern, bool rescore) {
-    if (!m_db || m_layer < 0) return makeError(tr("Explain the neuron first."));
-    const auto& modes = m_result.value("modes", nlohmann::json::array());
-    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return makeError(tr("Select a mode first."));
-    Review r;
-    r.modelHash = m_modelHash;
-    r.corpusHash = m_corpusHash;
-    r.layer = m_layer;
-    r.neuron = m_neuron;
-    r.mode = mode;
-    r.status = status;
-    r.text = text;
-    r.pattern = pattern;
-    r.author = QStringLiteral("person");
-    if (rescore && m_session) {
-        // The whole explanation with this decision in it, each other mode as it stands now
-        // (a rejected one left out).
-        std::vector<Review> withThis = m_reviews;
-        withThis.push_back(r);
-        auto decided = decidedModes(m_result, withThis);
+    const NeuronDocument* doc = document();
+    if (!doc || !doc->result() || doc->target().synthetic() || doc->result()->runId <= 0)
+        return makeError(tr("Explain the neuron first."));
+    const LoopResult& r = *doc->result();
+    if (mode < 0 || static_cast<size_t>(mode) >= r.modes.size()) return makeError(tr("Select a mode first."));
+    if (m_pending.count(mode)) return makeError(tr("The last decision about mode %1 is still being kept.").arg(mode + 1));
+    Review v;
+    // The frame fills in the model and corpus hashes.
+    v.layer = doc->target().layer;
+    v.neuron = doc->target().neuron;
+    v.mode = mode;
+    v.status = status;
+    v.text = text;
+    v.pattern = pattern;
+    v.author = QStringLiteral("person");
+    v.explanationId = r.runId;
+    std::vector<ModeExplanation> whole;
+    if (rescore) {
+        // The whole explanation with this decision in it, each other mode as it stands now (a
+        // rejected one left out).
+        std::vector<Review> withThis = latest();
+        withThis[static_cast<size_t>(mode)] = v;
+        auto decided = decidedModes(r.modes, withThis);
         if (!decided) return Error{decided.error()};
-        std::vector<ModeExplanation> whole;
-        nlohmann::json request = nlohmann::json::array();
-        bool textOnly = false;
-        for (const DecidedMode& d : *decided) {
-            const ModeExplanation& e = d.explanation;
-            textOnly = textOnly || !e.pattern;
-            request.push_back({{"text", e.text.toStdString()}, {"pattern", e.pattern ? patternToJson(*e.pattern) : nlohmann::json()}});
-            whole.push_back(e);
-        }
-        if (textOnly && m_textSimulator) {
-            // The LLM simulator is slow: the worker scores it and the decision is kept then.
-            const int id = m_nextRequest++;
-            m_pending[id] = r;
-            m_table->setItem(mode, 2, new QTableWidgetItem(tr("scoring...")));
-            Q_EMIT rescoreRequested(id, m_layer, m_neuron, QByteArray::fromStdString(request.dump()), m_result.value("seed", uint64_t(0)));
-            return {};
-        }
-        const ExplainTarget target{m_layer, m_neuron, {}};
-        auto score = m_session->rescore(target, whole, m_result.value("seed", uint64_t(0)));
-        if (!score) return Error{score.error()};
-        r.scored = score->has_value();
-        r.score = score->value_or(0.0);
+        for (const DecidedMode& d : *decided) whole.push_back(d.explanation);
     }
-    auto id = m_db->addReview(r);
-    if (!id) return Error{id.error()};
+    m_pending.insert(mode);
     refresh();
-    Q_EMIT reviewed();
+    Q_EMIT decisionRequested(doc->target(), v, whole, rescore);
     return {};
 }
 
-void ExplanationPanel::finishRescore(int request, bool scored, double score, const QString& error) {
-    const auto it = m_pending.find(request);
-    if (it == m_pending.end()) return;
-    Review r = it->second;
-    m_pending.erase(it);
-    if (!error.isEmpty()) {
-        QMessageBox::warning(this, tr("NeuronScope"), tr("Scoring the edit failed: %1").arg(error));
-        refresh();
-        return;
-    }
-    r.scored = scored;
-    r.score = score;
-    if (auto id = m_db->addReview(r); !id) QMessageBox::warning(this, tr("NeuronScope"), id.error());
-    if (r.layer == m_layer && r.neuron == m_neuron) refresh();
-    Q_EMIT reviewed();
+void ExplanationPanel::settle(const ExplainTarget& target, int mode) {
+    const NeuronDocument* doc = document();
+    if (!doc || DocumentSet::keyOf(doc->target()) != DocumentSet::keyOf(target)) return;
+    m_pending.erase(mode);
+    refresh();
 }
 
 Expected<void> ExplanationPanel::approve(int mode) {
-    const auto& modes = m_result.value("modes", nlohmann::json::array());
-    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return makeError(tr("Select a mode first."));
+    const NeuronDocument* doc = document();
+    if (!doc || !doc->result() || mode < 0 || static_cast<size_t>(mode) >= doc->result()->modes.size())
+        return makeError(tr("Select a mode first."));
     const Review last = latest()[static_cast<size_t>(mode)];
-    const QString text = last.status == QLatin1String("edited") ? last.text
-                                                                : QString::fromStdString(modes[static_cast<size_t>(mode)].value("explanation", std::string()));
-    return decide(mode, QStringLiteral("approved"), text, last.pattern, false);
+    const bool edited = last.status == decision::edited;
+    return decide(mode, decision::approved, edited ? last.text : doc->result()->modes[static_cast<size_t>(mode)].explanation.text,
+                  edited ? last.pattern : QString(), false);
 }
 
 Expected<void> ExplanationPanel::reject(int mode) {
-    const auto& modes = m_result.value("modes", nlohmann::json::array());
-    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return makeError(tr("Select a mode first."));
-    return decide(mode, QStringLiteral("rejected"), QString::fromStdString(modes[static_cast<size_t>(mode)].value("explanation", std::string())),
-                  {}, false);
+    const NeuronDocument* doc = document();
+    if (!doc || !doc->result() || mode < 0 || static_cast<size_t>(mode) >= doc->result()->modes.size())
+        return makeError(tr("Select a mode first."));
+    return decide(mode, decision::rejected, doc->result()->modes[static_cast<size_t>(mode)].explanation.text, {}, false);
 }
 
 Expected<void> ExplanationPanel::edit(int mode, const QString& text, const QString& patternJson) {
@@ -278,27 +258,24 @@ Expected<void> ExplanationPanel::edit(int mode, const QString& text, const QStri
     }
     // A pattern is what the offline simulator runs: an edited text without one is scored by the
     // LLM simulator when one is set, else shown as not scored.
-    return decide(mode, QStringLiteral("edited"), text.trimmed(), pattern, true);
+    return decide(mode, decision::edited, text.trimmed(), pattern, true);
 }
 
 void ExplanationPanel::openEditor() {
     const int mode = selectedMode();
-    const auto& modes = m_result.value("modes", nlohmann::json::array());
-    if (mode < 0 || static_cast<size_t>(mode) >= modes.size()) return;
+    const NeuronDocument* doc = document();
+    if (!doc || !doc->result() || mode < 0 || static_cast<size_t>(mode) >= doc->result()->modes.size()) return;
     const Review last = latest()[static_cast<size_t>(mode)];
-    const auto& m = modes[static_cast<size_t>(mode)];
+    const ModeExplanation& m = doc->result()->modes[static_cast<size_t>(mode)].explanation;
+    const bool edited = last.status == decision::edited;
     QDialog dialog(this);
-    dialog.setWindowTitle(tr("Edit mode %1").arg(mode + 1));
+    dialog.setWindowTitle(tr("Edit mode %1: %2").arg(mode + 1).arg(displayLabel(m)));
     auto* layout = new QVBoxLayout(&dialog);
     layout->addWidget(new QLabel(tr("Explanation"), &dialog));
-    auto* text = new QPlainTextEdit(last.status == QLatin1String("edited") ? last.text
-                                                                           : QString::fromStdString(m.value("explanation", std::string())),
-                                    &dialog);
+    auto* text = new QPlainTextEdit(edited ? last.text : m.text, &dialog);
     layout->addWidget(text);
     layout->addWidget(new QLabel(tr("Pattern (JSON; leave empty when only the text changes: it is then not scored)"), &dialog));
-    const QString pattern = last.status == QLatin1String("edited") ? last.pattern
-                            : m.contains("pattern") && !m["pattern"].is_null() ? QString::fromStdString(m["pattern"].dump(2))
-                                                                               : QString();
+    const QString pattern = edited ? last.pattern : m.pattern ? QString::fromStdString(patternToJson(*m.pattern).dump(2)) : QString();
     auto* patternEdit = new QPlainTextEdit(pattern, &dialog);
     patternEdit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     layout->addWidget(patternEdit, 1);

@@ -1,89 +1,84 @@
 #pragma once
 
-#include <QMainWindow>
-#include <QSortFilterProxyModel>
-#include <QThread>
-
+#include "agents/explain_session.h"
 #include "settings.h"
 #include "util/expected.h"
 
-#include <nlohmann/json.hpp>
+#include <QFutureWatcher>
+#include <QMainWindow>
+#include <QThread>
 
+#include <map>
 #include <memory>
+#include <vector>
 
+class QAbstractItemModel;
 class QComboBox;
-class QCustomPlot;
 class QLabel;
-class QLineEdit;
-class QListView;
-class QListWidget;
-class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
-class QSortFilterProxyModel;
-class QSpinBox;
 class QSplitter;
 class QTabWidget;
-class QTableView;
-class QTableWidget;
-class QTimer;
-class QTreeWidget;
 
 namespace ns {
 
+class BrowserPage;
 class CacheDb;
 class CorrelationChart;
+class DistributionPage;
+class DocumentSet;
 class ExemplarModel;
-class ExplainSession;
+class ExemplarsPage;
 class ExplanationPanel;
 class ExplainWorker;
 class LanguageModel;
+class ModesMapPage;
+class NeuronDocument;
 class NeuronListModel;
+class OwnTextPage;
 class TokenTable;
+class TranscriptPage;
 struct LoopEvent;
-struct NeuronRecord;
+struct LoopResult;
+struct Review;
 
-/// The exemplars of one mode (choice >= 0), all (-1), or all ordered by the explanation's
-/// worst false positives (-2) or false negatives (-3).
-class ExemplarFilter : public QSortFilterProxyModel {
-    Q_OBJECT
-public:
-    using QSortFilterProxyModel::QSortFilterProxyModel;
-    void setChoice(int choice);
-
-protected:
-    bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
-    bool lessThan(const QModelIndex& a, const QModelIndex& b) const override;
-
-private:
-    int m_choice = -1;
-};
-
-/// The explorer: a neuron browser on the left; on the right the chosen neuron's exemplars,
-/// own-text activations, histogram and output tokens, cluster map of its modes, the live
-/// refinement chart, the explanations and the loop's transcript. Long jobs run on the worker
-/// thread with progress and Cancel.
+/// The explorer's frame: the neuron browser on the left, the current unit's pages on the
+/// right (one file per page, each showing a NeuronDocument), menus and the status bar. Jobs
+/// run on two workers (one mines layers, one runs the loop and keeps decisions); their events
+/// name their target and land on its document, so a run for another unit goes on in the
+/// background while the pages show the current one.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     MainWindow(std::shared_ptr<const LanguageModel> model, QString corpusPath, QString dbPath, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Opens layer/neuron (mines the layer first when needed).
+    /// Opens layer/neuron (the layer is mined first when needed).
     void showNeuron(int layer, int neuron);
     void explainCurrent(bool recompute = false);
     void explainSynthetic(const QString& specPath);
+    /// Settings as the dialog would apply them (k changes the mining options: the current layer
+    /// is mined again, the runs keep the splits they were scored on).
+    void applySettings(const ExplorerSettings& settings);
+    /// Cancel: the running jobs and those queued.
+    void cancelJobs();
 
     // For tests and screenshots.
     CorrelationChart* chart() const { return m_chart; }
-    NeuronListModel* neuronList() const { return m_neurons; }
-    ExemplarModel* exemplars() const { return m_exemplars; }
+    NeuronListModel* neuronList() const;
+    ExemplarModel* exemplars() const;
     QTabWidget* tabs() const { return m_tabs; }
-    bool busy() const { return m_busy; }
-    const nlohmann::json& result() const { return m_result; }
+    bool busy() const { return !m_jobs.empty(); }
+    NeuronDocument* current() const { return m_current; }
+    DocumentSet* documents() const { return m_documents; }
+    /// The current unit's latest run, if any.
+    const std::optional<LoopResult>& result() const;
     ExplanationPanel* explanations() const { return m_panel; }
-    QComboBox* exemplarFilter() const { return m_exemplarFilter; }
-    QAbstractItemModel* shownExemplars() const { return m_exemplarProxy; }
+    QComboBox* exemplarFilter() const;
+    QAbstractItemModel* shownExemplars() const;
+    OwnTextPage* ownText() const { return m_ownText; }
+    /// What the status bar says about jobs on other units ("explaining 0/7, iteration 3 of 12").
+    QString backgroundJobs() const;
     /// A PDF of the chosen neurons that have explanations (File > Export PDF).
     Expected<void> exportPdf(const QString& path, const std::vector<int>& neurons);
     /// The neurons selected in the browser, the current one first.
@@ -98,13 +93,7 @@ Q_SIGNALS:
     /// File > Open or Recent: the application opens this model, corpus and cache in a new window.
     void openRequested(const QString& modelDir, const QString& corpusPath, const QString& dbPath);
     void settingsChanged(const ns::ExplorerSettings& settings);
-    void startMining(int layer);
-    void startExplain(int layer, int neuron, const QString& specPath, bool recompute);
     void neuronShown(int layer, int neuron);
-    void explanationShown();
-    void startImport(const QString& path);
-    void startExport(int layer, const QList<int>& neurons, const QString& format, const QString& path,
-                     const QString& neuronpediaModel, const QString& neuronpediaSource);
     /// After an import: its rows (importScoreToJson) as JSON.
     void explanationsImported(const QByteArray& rows);
     void layerExported(const QString& message);
@@ -113,62 +102,65 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    struct Job {
+        enum class Kind { Mine, Explain, Decide, Import, Export } kind = Kind::Explain;
+        ExplainTarget target;
+        int mode = -1;  ///< a decision's mode
+        QString what;
+    };
+    void buildMenus();
+    void buildPages();
+    void connectWorker(ExplainWorker* worker);
     void editSettings();
-    /// The component drawn nearest to a point of the cluster map (within a few pixels), or -1.
-    int componentAt(const QPoint& pos) const;
     void updateWhere();
-    QWidget* buildBrowser();
-    void buildTabs();
     void loadLayer(int layer);
-    void showRecord(const NeuronRecord& record);
-    void showOwnText();
-    void showResult(const nlohmann::json& result, const nlohmann::json& transcript);
-    void onLoopEvent(const LoopEvent& e);
-    void setBusy(bool busy, const QString& what = {});
-    void fail(const QString& message);
+    /// Reads what the cache knows of the document's unit (record, latest run, decisions, imports).
+    void load(NeuronDocument* doc);
+    void setCurrent(NeuronDocument* doc);
+    void updateJobs();
     void refreshExplained();
+    qint64 issue(ExplainWorker* worker, Job job);
+    void onLoopEvent(const ExplainTarget& target, const LoopEvent& e);
+    void onExplained(const ExplainTarget& target, const LoopResult& result, bool fromCache);
+    void onDecided(const ExplainTarget& target, const Review& review);
+    void onJobEnded(qint64 job);
+    void fail(const QString& message);
 
     std::shared_ptr<const LanguageModel> m_model;
     std::shared_ptr<const TokenTable> m_table;
+    QFutureWatcher<std::shared_ptr<const TokenTable>> m_classes;
     QString m_corpus, m_dbPath;
     std::unique_ptr<CacheDb> m_db;
     std::unique_ptr<ExplainSession> m_session;
     QString m_corpusHash;
-    QThread m_thread;
-    ExplainWorker* m_worker = nullptr;
-    int m_layer = -1, m_neuron = -1, m_pendingNeuron = -1;
-    bool m_busy = false;
-    bool m_exportCancelled = false;
-    nlohmann::json m_result;
+    QThread m_explainThread, m_layerThread;
+    ExplainWorker* m_worker = nullptr;       ///< the loop, decisions, import, export
+    ExplainWorker* m_layerWorker = nullptr;  ///< mining layers
+    std::map<qint64, Job> m_jobs;
+    qint64 m_progressJob = 0;
+    DocumentSet* m_documents = nullptr;
+    NeuronDocument* m_current = nullptr;
+    int m_pendingNeuron = -1, m_pendingLayer = -1;
+    std::map<int, bool> m_mining;  ///< layers being mined
 
     ExplorerSettings m_settings;
     QSplitter* m_splitter = nullptr;
+    BrowserPage* m_browser = nullptr;
     QLabel* m_where = nullptr;
-    QSpinBox* m_layerBox = nullptr;
-    QLineEdit* m_goto = nullptr;
-    QLineEdit* m_filter = nullptr;
-    QTableView* m_table_view = nullptr;
-    NeuronListModel* m_neurons = nullptr;
-    QSortFilterProxyModel* m_proxy = nullptr;
     QLabel* m_title = nullptr;
+    QLabel* m_background = nullptr;
     QPushButton* m_explain = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     QTabWidget* m_tabs = nullptr;
-    ExemplarModel* m_exemplars = nullptr;
-    QListView* m_exemplarView = nullptr;
-    ExemplarFilter* m_exemplarProxy = nullptr;
-    QComboBox* m_exemplarFilter = nullptr;
-    QPlainTextEdit* m_ownText = nullptr;
-    ExemplarModel* m_ownModel = nullptr;
-    QTimer* m_ownTimer = nullptr;
-    QCustomPlot* m_histogram = nullptr;
-    QListWidget* m_promoted = nullptr;
-    QListWidget* m_suppressed = nullptr;
-    QCustomPlot* m_clusterMap = nullptr;
+    ExemplarsPage* m_exemplars = nullptr;
+    OwnTextPage* m_ownText = nullptr;
+    DistributionPage* m_distribution = nullptr;
+    ModesMapPage* m_modesMap = nullptr;
     CorrelationChart* m_chart = nullptr;
     ExplanationPanel* m_panel = nullptr;
-    QTreeWidget* m_transcript = nullptr;
+    TranscriptPage* m_transcript = nullptr;
+    bool m_exportCancelled = false;
 };
 
 }  // namespace ns

@@ -1,9 +1,11 @@
 #include "report_writer.h"
 
+#include "charts.h"
 #include "plot.h"
 #include "token_strip_delegate.h"
 
 #include "agents/token_table.h"
+#include "store/decisions.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -11,16 +13,9 @@
 #include <QPdfWriter>
 
 #include <algorithm>
-#include <map>
 
 namespace ns {
 namespace {
-
-QColor modeColour(int mode) {
-    static const QColor palette[] = {QColor(31, 119, 180), QColor(44, 160, 44), QColor(148, 103, 189), QColor(140, 86, 75),
-                                     QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34), QColor(23, 190, 207)};
-    return mode < 0 ? Qt::lightGray : palette[mode % 8];
-}
 
 /// Lays out text, charts and token strips top to bottom, starting new pages as needed.
 class Page {
@@ -103,36 +98,32 @@ Expected<void> writeReport(const QString& path, const ReportHeader& header, cons
     Page page(writer, painter);
     for (size_t n = 0; n < neurons.size(); ++n) {
         const NeuronReport& nr = neurons[n];
-        const nlohmann::json& r = nr.result;
+        const LoopResult& r = nr.result;
         if (n > 0) page.newPage();
-        page.text(QStringLiteral("NeuronScope: neuron %1").arg(QString::fromStdString(r.value("neuron", std::string()))), 16, true);
+        page.text(QStringLiteral("NeuronScope: neuron %1").arg(r.neuron), 16, true);
         page.text(QStringLiteral("Model: %1\nCorpus: %2\nBackend: %3\nDate: %4")
-                      .arg(header.model, header.corpus, QString::fromStdString(r.value("backend", header.backend.toStdString())),
-                           header.date.toString(Qt::ISODate)),
+                      .arg(header.model, header.corpus, r.backend.isEmpty() ? header.backend : r.backend, header.date.toString(Qt::ISODate)),
                   8.5, false, QColor(70, 70, 70));
         page.text(QStringLiteral("Test correlation of the whole explanation: %1    single-pass baseline: %2    random exemplars alone: %3")
-                      .arg(r.value("score", 0.0), 0, 'f', 3)
-                      .arg(r.value("baseline_score", 0.0), 0, 'f', 3)
-                      .arg(r.value("random_score", 0.0), 0, 'f', 3),
+                      .arg(r.loop.score, 0, 'f', 3)
+                      .arg(r.baseline.score, 0, 'f', 3)
+                      .arg(r.loop.randomScore, 0, 'f', 3),
                   9.5, true);
-        const auto& modes = r.value("modes", nlohmann::json::array());
-        for (size_t m = 0; m < modes.size(); ++m) {
+        for (size_t m = 0; m < r.modes.size(); ++m) {
+            const ModeResult& mode = r.modes[m];
             const Review d = m < nr.decided.size() ? nr.decided[m] : Review{};
-            const bool edited = d.status == QLatin1String("edited");
-            const QString text = edited ? d.text : QString::fromStdString(modes[m].value("explanation", std::string()));
-            const auto& modeScore = modes[m].value("score", nlohmann::json());
-            const QString score = !edited ? (modeScore.is_number() ? QStringLiteral("test r = %1").arg(modeScore.get<double>(), 0, 'f', 3)
-                                                                   : QStringLiteral("test r n/a (no test exemplar assigned)"))
+            const bool edited = d.status == decision::edited;
+            const QString text = edited ? d.text : mode.explanation.text;
+            const QString score = !edited ? (mode.score ? QStringLiteral("test r = %1").arg(*mode.score, 0, 'f', 3)
+                                                        : QStringLiteral("test r n/a (no test exemplar assigned)"))
                                   : d.scored ? QStringLiteral("whole test r with this edit = %1").arg(d.score, 0, 'f', 3)
                                              : QStringLiteral("not scored");
             const QString status = d.status.isEmpty() ? QStringLiteral("proposed by the agents") : QStringLiteral("%1 by %2").arg(d.status, d.author);
-            page.text(QStringLiteral("Mode %1 (%2; %3; %4 test exemplars)").arg(m + 1).arg(status, score).arg(modes[m].value("exemplar_count", 0)),
-                      9.5, true, modeColour(static_cast<int>(m)));
+            page.text(QStringLiteral("Mode %1: %2").arg(m + 1).arg(displayLabel(mode.explanation)), 10.5, true, modeColour(static_cast<int>(m)));
+            page.text(QStringLiteral("%1; %2; %3 test exemplars").arg(status, score).arg(mode.exemplarCount), 8.5, false, QColor(70, 70, 70));
             page.text(text, 9.5);
         }
-        page.text(QStringLiteral("Single-pass baseline: %1 (test r = %2)")
-                      .arg(QString::fromStdString(r.value("baseline", nlohmann::json::object()).value("explanation", std::string())))
-                      .arg(r.value("baseline_score", 0.0), 0, 'f', 3),
+        page.text(QStringLiteral("Single-pass baseline: %1 (test r = %2)").arg(r.baselineExplanation.text).arg(r.baseline.score, 0, 'f', 3),
                   8.5, false, QColor(70, 70, 70));
         if (!nr.imported.empty()) {
             page.text(QStringLiteral("Written elsewhere, scored by NeuronScope on the same test split"), 9.5, true);
@@ -144,85 +135,19 @@ Expected<void> writeReport(const QString& path, const ReportHeader& header, cons
             }
         }
 
-        // Refinement chart.
+        // The charts as the explorer draws them (charts.h).
         QCustomPlot chart;
         chart.resize(900, 360);
-        chart.xAxis->setLabel(QStringLiteral("refinement iteration"));
-        chart.yAxis->setLabel(QStringLiteral("valid correlation"));
-        chart.legend->setVisible(true);
-        QVector<double> xs, whole;
-        std::vector<QVector<double>> perMode;
-        for (const auto& it : r.value("iterations", nlohmann::json::array())) {
-            xs << it.value("index", 0);
-            whole << it.value("valid_score", 0.0);
-            const auto ms = it.value("mode_scores", std::vector<double>{});
-            if (perMode.size() < ms.size()) perMode.resize(ms.size(), QVector<double>(xs.size() - 1, qQNaN()));
-            for (size_t m = 0; m < perMode.size(); ++m) perMode[m] << (m < ms.size() ? ms[m] : qQNaN());
-        }
-        for (size_t m = 0; m < perMode.size(); ++m) {
-            auto* g = chart.addGraph();
-            g->setName(QStringLiteral("mode %1").arg(m + 1));
-            g->setPen(QPen(modeColour(static_cast<int>(m)), 1.2));
-            g->setData(xs, perMode[m]);
-        }
-        auto* g = chart.addGraph();
-        g->setName(QStringLiteral("whole explanation"));
-        g->setPen(QPen(QColor(214, 39, 40), 2.5));
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
-        g->setData(xs, whole);
-        auto* b = chart.addGraph();
-        b->setName(QStringLiteral("single-pass baseline (valid)"));
-        b->setPen(QPen(Qt::black, 1.5, Qt::DashLine));
-        const double last = xs.isEmpty() ? 1 : std::max(1.0, xs.back());
-        const double base = r.value("baseline_valid_score", 0.0);
-        b->setData(QVector<double>{0, last}, QVector<double>{base, base});
-        chart.xAxis->setRange(-0.2, last + 0.2);
-        chart.yAxis->setRange(0, 1.02);
-        chart.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+        drawRefinement(chart, RefinementSeries::of(r));
         page.plot(chart, page.width() * 36 / 90);
-
         // Histogram and cluster map side by side would crowd A4: one under the other.
         QCustomPlot hist;
         hist.resize(900, 300);
-        hist.xAxis->setLabel(QStringLiteral("activation"));
-        hist.yAxis->setLabel(QStringLiteral("tokens (log)"));
-        hist.yAxis->setScaleType(QCPAxis::stLogarithmic);
-        hist.yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-        auto* bars = new QCPBars(hist.xAxis, hist.yAxis);
-        QVector<double> hx, hy;
-        const auto& h = nr.record.histogram;
-        for (size_t i = 0; i < h.counts.size(); ++i)
-            if (h.counts[i] > 0) hx << 0.5 * (h.edges[i] + h.edges[i + 1]), hy << static_cast<double>(h.counts[i]);
-        bars->setData(hx, hy);
-        if (h.edges.size() > 1) bars->setWidth(h.edges[1] - h.edges[0]);
-        bars->setBrush(QColor(255, 140, 40));
-        bars->setPen(Qt::NoPen);
-        hist.rescaleAxes();
-        hist.yAxis->setRangeLower(0.8);
+        drawHistogram(hist, nr.record.histogram);
         page.plot(hist, page.width() * 30 / 90);
-
         QCustomPlot map;
         map.resize(900, 360);
-        map.xAxis->setLabel(QStringLiteral("first principal component"));
-        map.yAxis->setLabel(QStringLiteral("second principal component"));
-        map.legend->setVisible(true);
-        std::map<int, std::pair<QVector<double>, QVector<double>>> byMode;
-        for (const auto& c : r.value("components", nlohmann::json::array()))
-            if (c.contains("map")) {
-                auto& xy = byMode[c.value("mode", -1)];
-                xy.first << c["map"][0].get<double>();
-                xy.second << c["map"][1].get<double>();
-            }
-        for (const auto& [mode, xy] : byMode) {
-            auto* s = map.addGraph();
-            s->setName(mode < 0 ? QStringLiteral("no mode") : QStringLiteral("mode %1").arg(mode + 1));
-            s->setLineStyle(QCPGraph::lsNone);
-            s->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, modeColour(mode), 8));
-            s->setData(xy.first, xy.second, true);
-        }
-        map.rescaleAxes();
-        map.xAxis->scaleRange(1.15);
-        map.yAxis->scaleRange(1.15);
+        drawClusterMap(map, r.points);
         page.plot(map, page.width() * 36 / 90);
 
         page.text(QStringLiteral("Top exemplars"), 11, true);

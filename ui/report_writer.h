@@ -1,13 +1,12 @@
 #pragma once
 
 #include "activations/neuron_record.h"
+#include "agents/loop_types.h"
 #include "store/cache_db.h"
 #include "util/expected.h"
 
 #include <QDateTime>
 #include <QString>
-
-#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <vector>
@@ -19,7 +18,7 @@ class TokenTable;
 /// One neuron's section of a report.
 struct NeuronReport {
     NeuronRecord record;
-    nlohmann::json result;        ///< loopResultToJson
+    LoopResult result;            ///< the stored run (loopResultOf)
     std::vector<Review> decided;  ///< the latest decision per mode (empty status: as proposed)
     std::vector<ImportedExplanation> imported;  ///< explanations other tools wrote, scored on the same split
 };
@@ -29,8 +28,8 @@ struct ReportHeader {
     QDateTime date = QDateTime::currentDateTime();
 };
 
-/// Writes a PDF: for each neuron its explanations (status and score beside the single-pass
-/// baseline, and those imported from other tools), the refinement chart, the activation histogram, the cluster map of its modes and
+/// Writes a PDF: for each neuron its explanations (label, sentence, status and score beside the
+/// single-pass baseline, and those imported from other tools), the refinement chart, the activation histogram, the cluster map of its modes and
 /// its top exemplars with token highlighting. Text stays text (searchable, extractable).
 /// Needs a QGuiApplication (the offscreen platform does).
 /// `progress(done, total)` is called after each neuron; returning false cancels (the file is

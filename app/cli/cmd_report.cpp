@@ -9,6 +9,7 @@
 #include "agents/token_table.h"
 #include "model/language_model.h"
 #include "interchange/decided_explanation.h"
+#include "store/decisions.h"
 #include "store/cache_db.h"
 #include "util/resource_paths.h"
 
@@ -40,7 +41,9 @@ int runReport(const QStringList& args) {
     });
     if (!out) return fail(out.error());
     NeuronReport nr;
-    nr.result = out->result;
+    auto typed = loopResultOf(*out);
+    if (!typed) return fail(typed.error());
+    nr.result = std::move(*typed);
     auto record = session.record(*target);
     if (!record) return fail(record.error());
     nr.record = std::move(*record);
@@ -49,7 +52,7 @@ int runReport(const QStringList& args) {
         if (!hash) return fail(hash.error());
         auto reviews = (*db)->reviews((*model)->fingerprint(), *hash, target->layer, target->neuron);
         if (!reviews) return fail(reviews.error());
-        nr.decided = latestDecisions(nr.result.value("modes", nlohmann::json::array()).size(), *reviews);
+        nr.decided = latestDecisions(nr.result.modes.size(), *reviews, nr.result.runId);
         auto imported = (*db)->importedExplanations((*model)->fingerprint(), *hash, target->layer, target->neuron);
         if (!imported) return fail(imported.error());
         nr.imported = std::move(*imported);
@@ -57,8 +60,8 @@ int runReport(const QStringList& args) {
     ReportHeader header{QFileInfo((*model)->directory()).fileName(), QFileInfo(corpus).fileName(), backend.name()};
     const QString pdf = c.value(QStringLiteral("out"));
     if (auto w = writeReport(pdf, header, {nr}, *session.table()); !w) return fail(w.error());
-    printJson({{"neuron", nr.result.at("neuron")}, {"out", QFileInfo(pdf).absoluteFilePath().toStdString()},
-               {"cached", out->fromCache}, {"score", nr.result.at("score")}});
+    printJson({{"neuron", out->result.at("neuron")}, {"out", QFileInfo(pdf).absoluteFilePath().toStdString()},
+               {"cached", out->fromCache}, {"score", out->result.at("score")}});
     return 0;
 }
 

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "activations/neuron_record.h"
+
+#include <QColor>
+#include <QString>
+
+#include <vector>
+
+class QCustomPlot;
+
+namespace ns {
+
+struct ComponentPoint;
+struct LoopResult;
+
+/// The colour of mode `mode` (0-based) everywhere: cluster map, refinement chart, report; grey
+/// for a component of no mode.
+QColor modeColour(int mode);
+
+/// The refinement chart's data: the valid score of the whole explanation and of each mode at
+/// every iteration, and the single-pass baseline.
+struct RefinementSeries {
+    std::vector<double> index, whole;
+    std::vector<std::vector<double>> modes;  ///< [mode][iteration]; NaN where a mode did not exist
+    double baseline = 0;
+
+    void add(int iteration, double wholeScore, const std::vector<double>& modeScores, double baselineScore);
+    int points() const { return static_cast<int>(whole.size()); }
+    static RefinementSeries of(const LoopResult& result);
+};
+
+/// The charts, drawn by the same code on screen and in the PDF report.
+void drawRefinement(QCustomPlot& plot, const RefinementSeries& series);
+/// Token counts per activation bin, log scale; empty bins left out.
+void drawHistogram(QCustomPlot& plot, const Histogram& histogram);
+/// Components on the principal plane, one colour per mode.
+void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components);
+
+}  // namespace ns
