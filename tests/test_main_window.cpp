@@ -205,13 +205,13 @@ private Q_SLOTS:
         m_window->importExplanations(file);
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 60000);
         QCOMPARE(imported.count(), 1);
-        const auto rows = nlohmann::json::parse(imported.first().first().toByteArray().toStdString());
+        const auto rows = imported.first().first().value<ImportRun>().rows;
         QCOMPARE(rows.size(), size_t(2));
         // The edited neuron's free text needs an LLM simulator; the other comes back exactly.
-        QVERIFY2(rows[0].at("neuron") == 7 && rows[0].at("score").is_null(), rows[0].dump().c_str());
-        QVERIFY(QString::fromStdString(rows[0].at("note").get<std::string>()).contains(QStringLiteral("LLM")));
-        QVERIFY2(rows[1].at("neuron") == 8 && rows[1].at("score").is_number(), rows[1].dump().c_str());
-        QCOMPARE(rows[1].at("score").get<double>(), rows[1].at("neuronscope_score").get<double>());
+        QVERIFY(rows[0].imported.neuron == 7 && !rows[0].score);
+        QVERIFY(rows[0].note.contains(QStringLiteral("LLM")));
+        QVERIFY(rows[1].imported.neuron == 8 && rows[1].score && rows[1].ownScore);
+        QCOMPARE(*rows[1].score, *rows[1].ownScore);
         // The results are listed, and the neuron's panel shows what was written elsewhere.
         auto* dialog = m_window->findChild<ImportResultsDialog*>();
         QVERIFY(dialog && dialog->isVisible());
@@ -221,7 +221,7 @@ private Q_SLOTS:
         QTableWidget* elsewhere = m_window->explanations()->importedTable();
         QVERIFY(elsewhere->isVisibleTo(m_window->explanations()));
         QCOMPARE(elsewhere->rowCount(), 1);
-        QCOMPARE(elsewhere->item(0, 3)->text(), QString::number(rows[1].at("score").get<double>(), 'f', 3));
+        QCOMPARE(elsewhere->item(0, 3)->text(), QString::number(*rows[1].score, 'f', 3));
         // The report carries them too.
         const QString pdf = m_dir.filePath(QStringLiteral("imported.pdf"));
         QVERIFY(m_window->exportPdf(pdf, {8}).ok());
@@ -230,7 +230,7 @@ private Q_SLOTS:
         QVERIFY(text.waitForFinished(60000));
         const QString content = QString::fromUtf8(text.readAllStandardOutput()).simplified();
         QVERIFY2(content.contains(QStringLiteral("Written elsewhere")), qPrintable(content.left(400)));
-        QVERIFY(content.contains(QStringLiteral("test r = %1").arg(rows[1].at("score").get<double>(), 0, 'f', 3)));
+        QVERIFY(content.contains(QStringLiteral("test r = %1").arg(*rows[1].score, 0, 'f', 3)));
     }
 
     void aRunForAnotherNeuronGoesOnInTheBackground() {

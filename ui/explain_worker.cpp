@@ -41,6 +41,7 @@ ExplainWorker::ExplainWorker(std::shared_ptr<const LanguageModel> model, QString
     qRegisterMetaType<ns::ExplainTarget>();
     qRegisterMetaType<ns::Review>();
     qRegisterMetaType<ns::ModeList>();
+    qRegisterMetaType<ns::ImportRun>();
     qRegisterMetaType<ns::ExplorerSettings>();
 }
 
@@ -182,10 +183,7 @@ void ExplainWorker::importExplanations(qint64 job, const QString& path) {
             return !m_cancel.load();
         });
     if (!run) return Q_EMIT failed(job, run.error());
-    nlohmann::json rows = nlohmann::json::array();
-    for (const ImportScore& r : run->rows) rows.push_back(importScoreToJson(r));
-    Q_EMIT imported(job, QByteArray::fromStdString(rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run->format,
-                    run->stopped);
+    Q_EMIT imported(job, *run);
 }
 
 void ExplainWorker::exportLayer(qint64 job, int layer, const QList<int>& neurons, const QString& formatName, const QString& path,

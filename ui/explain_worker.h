@@ -2,6 +2,7 @@
 
 #include "agents/explain_session.h"
 #include "agents/orchestrator.h"
+#include "interchange/import_scoring.h"
 #include "settings.h"
 #include "store/cache_db.h"
 
@@ -68,8 +69,7 @@ Q_SIGNALS:
     /// The decision as kept (with its id and score).
     void decided(const ns::ExplainTarget& target, const ns::Review& review);
     void failed(qint64 job, const QString& message);
-    /// rows: a JSON array of importScoreToJson rows.
-    void imported(qint64 job, const QByteArray& rows, const QString& format, bool stopped);
+    void imported(qint64 job, const ns::ImportRun& run);
     void exported(qint64 job, const QString& message);
 
 private:
@@ -96,4 +96,5 @@ Q_DECLARE_METATYPE(ns::LoopResult)
 Q_DECLARE_METATYPE(ns::ExplainTarget)
 Q_DECLARE_METATYPE(ns::Review)
 Q_DECLARE_METATYPE(ns::ModeList)
+Q_DECLARE_METATYPE(ns::ImportRun)
 Q_DECLARE_METATYPE(ns::ExplorerSettings)

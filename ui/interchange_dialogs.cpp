@@ -17,8 +17,7 @@
 namespace ns {
 namespace {
 
-QString scoreText(const nlohmann::json& v) { return v.is_number() ? QString::number(v.get<double>(), 'f', 3) : QString(); }
-QString str(const nlohmann::json& row, const char* key) { return QString::fromStdString(row.value(key, std::string())); }
+QString scoreText(const std::optional<double>& v) { return v ? QString::number(*v, 'f', 3) : QString(); }
 
 }  // namespace
 
@@ -119,18 +118,18 @@ QList<int> LayerExportDialog::neurons() const {
 QString LayerExportDialog::neuronpediaModel() const { return m_npModel->text().trimmed(); }
 QString LayerExportDialog::neuronpediaSource() const { return m_npSource->text().trimmed(); }
 
-ImportResultsDialog::ImportResultsDialog(const nlohmann::json& rows, const QString& format, bool stopped, QWidget* parent)
-    : QDialog(parent) {
+ImportResultsDialog::ImportResultsDialog(const ImportRun& run, QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Imported explanations"));
+    const std::vector<ImportScore>& rows = run.rows;
     int scored = 0;
-    for (const auto& r : rows) scored += r.value("score", nlohmann::json()).is_number();
+    for (const ImportScore& r : rows) scored += r.score.has_value();
     auto* layout = new QVBoxLayout(this);
     auto* summary = new QLabel(tr("%1 explanations read (%2 format), %3 scored by NeuronScope's simulator on each neuron's test "
                                   "split.%4 Double-click a row to open its neuron; its Explanations tab lists them too.")
                                    .arg(rows.size())
-                                   .arg(format)
+                                   .arg(run.format)
                                    .arg(scored)
-                                   .arg(stopped ? tr(" Stopped before the end.") : QString()),
+                                   .arg(run.stopped ? tr(" Stopped before the end.") : QString()),
                                this);
     summary->setWordWrap(true);
     layout->addWidget(summary);
@@ -147,12 +146,10 @@ ImportResultsDialog::ImportResultsDialog(const nlohmann::json& rows, const QStri
     m_table->horizontalHeaderItem(4)->setToolTip(tr("NeuronScope's simulator on the neuron's test split"));
     m_table->horizontalHeaderItem(5)->setToolTip(tr("NeuronScope's own explanation on the same split"));
     int row = 0;
-    for (const auto& r : rows) {
-        const int layer = r.value("layer", -1), neuron = r.value("neuron", -1);
-        const QStringList cells{QStringLiteral("%1/%2").arg(layer).arg(neuron), str(r, "explainer"), str(r, "explanation"),
-                                scoreText(r.value("reported_score", nlohmann::json())),
-                                r.value("score", nlohmann::json()).is_number() ? scoreText(r.at("score")) : tr("not scored"),
-                                scoreText(r.value("neuronscope_score", nlohmann::json())), str(r, "note")};
+    for (const ImportScore& r : rows) {
+        const int layer = r.imported.layer, neuron = r.imported.neuron;
+        const QStringList cells{QStringLiteral("%1/%2").arg(layer).arg(neuron), r.imported.explainer, r.imported.text,
+                                scoreText(r.imported.score), r.score ? scoreText(r.score) : tr("not scored"), scoreText(r.ownScore), r.note};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             item->setData(Qt::UserRole, QPoint(layer, neuron));

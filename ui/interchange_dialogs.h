@@ -2,7 +2,7 @@
 
 #include <QDialog>
 
-#include <nlohmann/json.hpp>
+#include "interchange/import_scoring.h"
 
 class QComboBox;
 class QLineEdit;
@@ -41,7 +41,7 @@ private:
 class ImportResultsDialog : public QDialog {
     Q_OBJECT
 public:
-    ImportResultsDialog(const nlohmann::json& rows, const QString& format, bool stopped, QWidget* parent = nullptr);
+    explicit ImportResultsDialog(const ImportRun& run, QWidget* parent = nullptr);
     QTableWidget* table() const { return m_table; }
 
 Q_SIGNALS:

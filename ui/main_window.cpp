@@ -207,14 +207,13 @@ void MainWindow::connectWorker(ExplainWorker* worker) {
         if (it != m_jobs.end() && it->second.kind == Job::Kind::Mine) m_mining.erase(it->second.target.layer);
         fail(message);
     });
-    connect(worker, &ExplainWorker::imported, this, [this](qint64, const QByteArray& rows, const QString& format, bool stopped) {
-        const nlohmann::json parsed = nlohmann::json::parse(rows.toStdString(), nullptr, false);
+    connect(worker, &ExplainWorker::imported, this, [this](qint64, const ImportRun& run) {
         if (m_current) load(m_current);
-        auto* dialog = new ImportResultsDialog(parsed.is_array() ? parsed : nlohmann::json::array(), format, stopped, this);
+        auto* dialog = new ImportResultsDialog(run, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         connect(dialog, &ImportResultsDialog::neuronActivated, this, &MainWindow::showNeuron);
         dialog->show();
-        Q_EMIT explanationsImported(rows);
+        Q_EMIT explanationsImported(run);
     });
     connect(worker, &ExplainWorker::exported, this, [this](qint64, const QString& message) {
         statusBar()->showMessage(message, 8000);

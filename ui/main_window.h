@@ -38,6 +38,7 @@ class NeuronListModel;
 class OwnTextPage;
 class TokenTable;
 class TranscriptPage;
+struct ImportRun;
 struct LoopEvent;
 struct LoopResult;
 struct Review;
@@ -94,8 +95,8 @@ Q_SIGNALS:
     void openRequested(const QString& modelDir, const QString& corpusPath, const QString& dbPath);
     void settingsChanged(const ns::ExplorerSettings& settings);
     void neuronShown(int layer, int neuron);
-    /// After an import: its rows (importScoreToJson) as JSON.
-    void explanationsImported(const QByteArray& rows);
+    /// After an import: what was read and how it scored.
+    void explanationsImported(const ns::ImportRun& run);
     void layerExported(const QString& message);
 
 protected:

@@ -32,7 +32,7 @@ void NeuronDocument::clearResult() {
 }
 
 void NeuronDocument::addLiveIteration(const LoopEvent& e) {
-    if (!m_live) m_refinement = {}, m_live = true;  // a new run starts its chart afresh
+    if (!m_live) m_refinement = {}, m_live = true;  // points of a run not announced: start afresh
     m_refinement.add(e.iteration, e.validScore, e.modeScores, e.baselineValidScore);
     Q_EMIT refinementChanged(m_refinement.points());
 }
@@ -58,9 +58,15 @@ void NeuronDocument::setImported(std::vector<ImportedExplanation> imported) {
 }
 
 void NeuronDocument::setJob(Job job, const QString& step) {
-    if (job == Job::Running && m_job != Job::Running) m_live = false;  // the next point starts a fresh chart
+    const bool starting = job == Job::Running && m_job != Job::Running;
     m_job = job;
     m_jobStep = step;
+    if (starting) {
+        // The chart follows the run that starts (a cached answer brings its iterations back).
+        m_refinement = {};
+        m_live = true;
+        Q_EMIT refinementChanged(0);
+    }
     Q_EMIT jobChanged();
 }
 
