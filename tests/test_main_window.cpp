@@ -107,6 +107,7 @@ private Q_SLOTS:
         QTRY_COMPARE(panel->latest()[0].status, QStringLiteral("approved"));
         QCOMPARE(panel->latest()[0].author, QStringLiteral("person"));
         QCOMPARE(panel->latest()[0].explanationId, r->runId);
+        QVERIFY(!panel->latest()[0].createdAt.isEmpty());
         QCOMPARE(panel->table()->item(0, 4)->text(), QStringLiteral("approved"));
 
         // An edit with a pattern is re-scored offline; the table shows the new score.

@@ -9,6 +9,7 @@
 #include "store/mined_layers.h"
 #include "util/resource_paths.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QSaveFile>
 
@@ -152,6 +153,8 @@ void ExplainWorker::decide(qint64 job, const ExplainTarget& target, const Review
     const JobEnd end(this, job);
     if (!begin(job) || !open(job)) return;
     Review kept = review;
+    // The time it is kept at, as the cache stores it and the history shows it.
+    if (kept.createdAt.isEmpty()) kept.createdAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
     if (rescore) {
         // On the windows the judged run was scored on, whatever the mining options are today.
         auto run = m_db->explanationById(review.explanationId);

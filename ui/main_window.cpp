@@ -293,7 +293,7 @@ void MainWindow::loadLayer(int layer) {
     m_browser->showLayer(layer, std::move(*summaries));
     refreshExplained();
     const bool opening = m_pendingNeuron >= 0 || !m_current;
-    const int neuron = m_pendingNeuron >= 0 ? m_pendingNeuron : m_browser->model()->rowCount() ? m_browser->model()->neuronAt(0) : -1;
+    const int neuron = m_pendingNeuron >= 0 ? m_pendingNeuron : m_browser->firstListed();
     m_pendingNeuron = -1;
     if (opening && neuron >= 0) showNeuron(layer, neuron);
     else if (m_current && m_current->target().layer == layer) m_browser->select(m_current->target().neuron);
@@ -351,6 +351,7 @@ void MainWindow::setCurrent(NeuronDocument* doc) {
         disconnect(m_current, nullptr, this, nullptr);
         if (m_current->job() == NeuronDocument::Job::None && !m_current->target().synthetic()) m_current->forgetRecord();
     }
+    if (m_current != doc) statusBar()->clearMessage();  // the last message may be about the unit left
     m_current = doc;
     auto title = [this] {
         const NeuronDocument* d = m_current;

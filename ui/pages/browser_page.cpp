@@ -94,6 +94,11 @@ std::vector<int> BrowserPage::selectedNeurons(int current) const {
     return out;
 }
 
+int BrowserPage::firstListed() const {
+    if (m_proxy->rowCount() == 0) return -1;
+    return m_neurons->neuronAt(m_proxy->mapToSource(m_proxy->index(0, 0)).row());
+}
+
 void BrowserPage::focusGoto() {
     m_goto->setFocus();
     m_goto->selectAll();

@@ -30,6 +30,8 @@ public:
     /// The neurons selected, `current` first.
     std::vector<int> selectedNeurons(int current) const;
     NeuronListModel* model() const { return m_neurons; }
+    /// The neuron at the top of the list as sorted (-1: none).
+    int firstListed() const;
     void focusGoto();
 
 Q_SIGNALS:
