@@ -178,7 +178,7 @@ private Q_SLOTS:
         auto bad = loopResultFromJson({{"modes", {{{"explanation", 3}}}}});
         QVERIFY(!bad.ok());
         QVERIFY2(bad.error().contains(QStringLiteral("explanation")), qPrintable(bad.error()));
-        auto pattern = loopResultFromJson({{"modes", {{{"explanation", "x"}, {"pattern", {{"class", "colour"}}}}}}});
+        auto pattern = loopResultFromJson({{"modes", {{{"explanation", "x"}, {"pattern", {{"class", "flavour"}}}}}}});
         QVERIFY(!pattern.ok());
         QVERIFY(!loopResultFromJson(nlohmann::json::array()).ok());
     }

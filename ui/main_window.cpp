@@ -15,7 +15,6 @@
 #include "pages/transcript_page.h"
 
 #include "activations/corpus_reader.h"
-#include "activations/corpus_windows.h"
 #include "agents/token_table.h"
 #include "model/language_model.h"
 #include "store/cache_db.h"
@@ -32,7 +31,6 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace ns {
 
@@ -47,22 +45,6 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     m_table = m_session ? m_session->table() : std::make_shared<const TokenTable>(m_model->tokenizer());
     if (auto hash = hashFile(m_corpus)) m_corpusHash = *hash;
     m_documents = new DocumentSet(this);
-
-    // The classes measured on the corpus need a pass over it: off the GUI thread, once.
-    {
-        auto model = m_model;
-        const QString corpus = m_corpus;
-        const int windowTokens = m_session ? m_session->mineOptions(0).windowTokens : 64;
-        m_classes.setFuture(QtConcurrent::run([model, corpus, windowTokens]() -> std::shared_ptr<const TokenTable> {
-            auto table = std::make_shared<TokenTable>(model->tokenizer());
-            auto windows = readCorpusWindows(model->tokenizer(), corpus, windowTokens);
-            if (!windows) return table;  // the class stays empty, as without a corpus
-            std::vector<std::vector<int>> sequences;
-            for (const auto& w : (*windows)->windows) sequences.push_back(w->tokens);
-            table->learnCorpusClasses(sequences);
-            return table;
-        }));
-    }
 
     m_settings = ExplorerSettings::load();
     m_worker = new ExplainWorker(m_model, m_corpus, m_dbPath);
@@ -139,14 +121,11 @@ MainWindow::~MainWindow() {
     m_layerThread.quit();
     m_explainThread.wait();
     m_layerThread.wait();
-    m_classes.waitForFinished();
 }
 
 void MainWindow::buildPages() {
     m_exemplars = new ExemplarsPage(m_table, m_tabs);
     m_tabs->addTab(m_exemplars, tr("Exemplars"));
-    connect(&m_classes, &QFutureWatcher<std::shared_ptr<const TokenTable>>::finished, this,
-            [this] { m_exemplars->setClassedTable(m_classes.result()); });
     m_ownText = new OwnTextPage(m_model, m_table, m_tabs);
     connect(m_ownText, &OwnTextPage::failed, this, &MainWindow::fail);
     m_tabs->addTab(m_ownText, tr("Own text"));

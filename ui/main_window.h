@@ -4,7 +4,6 @@
 #include "settings.h"
 #include "util/expected.h"
 
-#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QThread>
 
@@ -129,7 +128,6 @@ private:
 
     std::shared_ptr<const LanguageModel> m_model;
     std::shared_ptr<const TokenTable> m_table;
-    QFutureWatcher<std::shared_ptr<const TokenTable>> m_classes;
     QString m_corpus, m_dbPath;
     std::unique_ptr<CacheDb> m_db;
     std::unique_ptr<ExplainSession> m_session;

@@ -60,11 +60,6 @@ ExemplarsPage::ExemplarsPage(std::shared_ptr<const TokenTable> table, QWidget* p
     m_view->setResizeMode(QListView::Adjust);
 }
 
-void ExemplarsPage::setClassedTable(std::shared_ptr<const TokenTable> table) {
-    m_classed = std::move(table);
-    showSimulation();
-}
-
 void ExemplarsPage::showMode(int mode) {
     const int item = m_filter->findData(mode);
     if (item >= 0) m_filter->setCurrentIndex(item);
@@ -96,8 +91,8 @@ void ExemplarsPage::showSimulation() {
         return;
     }
     const LoopResult& r = *doc->result();
-    // Built-in patterns run here, offline; with the corpus classes once they are ready.
-    const TokenTable& patterns = m_classed ? *m_classed : *m_table;
+    // Built-in patterns run here, offline.
+    const TokenTable& patterns = *m_table;
     std::vector<CompiledPattern> compiled;
     for (const ModeResult& m : r.modes)
         if (m.explanation.pattern) compiled.emplace_back(*m.explanation.pattern, patterns);

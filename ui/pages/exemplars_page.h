@@ -36,9 +36,6 @@ class ExemplarsPage final : public DocumentPage {
     Q_OBJECT
 public:
     ExemplarsPage(std::shared_ptr<const TokenTable> table, QWidget* parent = nullptr);
-    /// The table with the classes measured on the corpus, once it is ready (built off the GUI
-    /// thread); patterns run with it from then on.
-    void setClassedTable(std::shared_ptr<const TokenTable> table);
     void showMode(int mode);
 
     ExemplarModel* model() const { return m_model; }
@@ -52,7 +49,7 @@ private:
     void showRecord();
     void showSimulation();
 
-    std::shared_ptr<const TokenTable> m_table, m_classed;
+    std::shared_ptr<const TokenTable> m_table;
     ExemplarModel* m_model;
     ExemplarFilter* m_proxy;
     QComboBox* m_filter;
