@@ -290,6 +290,26 @@ private Q_SLOTS:
         QCOMPARE(m_window->neuronList()->index(row, NeuronListModel::Status).data().toString(), expected);
     }
 
+    void aDecisionIsKeptWhileARunGoesOn() {
+        // Decisions have a worker of their own: one about the run shown does not wait for the
+        // next run of the same neuron to end.
+        m_window->showNeuron(0, 8);
+        NeuronDocument* doc = m_window->current();
+        const int64_t judged = doc->result()->runId;
+        m_window->explainCurrent(true);
+        QTRY_VERIFY_WITH_TIMEOUT(doc->job() == NeuronDocument::Job::Running, 60000);
+        bool keptWhileRunning = false;
+        const auto c = connect(doc, &NeuronDocument::reviewsChanged, this, [&] {
+            if (!doc->reviews().empty() && doc->reviews().back().explanationId == judged)
+                keptWhileRunning = keptWhileRunning || doc->job() == NeuronDocument::Job::Running;
+        });
+        QVERIFY(m_window->explanations()->reject(0).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 180000);
+        disconnect(c);
+        QVERIFY(keptWhileRunning);
+        QVERIFY(doc->result()->runId != judged);
+    }
+
     void rescoringAfterChangingKUsesTheStoredSplit() {
         m_window->showNeuron(0, 7);
         ExplanationPanel* panel = m_window->explanations();

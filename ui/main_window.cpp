@@ -47,18 +47,9 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     m_documents = new DocumentSet(this);
 
     m_settings = ExplorerSettings::load();
-    m_worker = new ExplainWorker(m_model, m_corpus, m_dbPath);
-    m_layerWorker = new ExplainWorker(m_model, m_corpus, m_dbPath);
-    m_worker->moveToThread(&m_explainThread);
-    m_layerWorker->moveToThread(&m_layerThread);
-    connect(&m_explainThread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(&m_layerThread, &QThread::finished, m_layerWorker, &QObject::deleteLater);
-    connectWorker(m_worker);
-    connectWorker(m_layerWorker);
-    connect(this, &MainWindow::settingsChanged, m_worker, &ExplainWorker::applySettings);
-    connect(this, &MainWindow::settingsChanged, m_layerWorker, &ExplainWorker::applySettings);
-    m_explainThread.start();
-    m_layerThread.start();
+    m_worker = startWorker(m_threads[0]);
+    m_layerWorker = startWorker(m_threads[1]);
+    m_decisionWorker = startWorker(m_threads[2]);
     Q_EMIT settingsChanged(m_settings);
     if (m_session) m_session->setTopK(m_settings.topK);
 
@@ -115,12 +106,9 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
 }
 
 MainWindow::~MainWindow() {
-    m_worker->cancel();
-    m_layerWorker->cancel();
-    m_explainThread.quit();
-    m_layerThread.quit();
-    m_explainThread.wait();
-    m_layerThread.wait();
+    for (ExplainWorker* w : {m_worker, m_layerWorker, m_decisionWorker}) w->cancel();
+    for (QThread& t : m_threads) t.quit();
+    for (QThread& t : m_threads) t.wait();
 }
 
 void MainWindow::buildPages() {
@@ -144,8 +132,8 @@ void MainWindow::buildPages() {
             [this](const ExplainTarget& target, Review review, const ModeList& modes, bool rescore) {
                 review.modelHash = m_model->fingerprint();
                 review.corpusHash = m_corpusHash;
-                const qint64 job = issue(m_worker, {Job::Kind::Decide, target, review.mode, tr("Keeping the decision")});
-                QMetaObject::invokeMethod(m_worker, [w = m_worker, job, target, review, modes, rescore] {
+                const qint64 job = issue(m_decisionWorker, {Job::Kind::Decide, target, review.mode, tr("Keeping the decision")});
+                QMetaObject::invokeMethod(m_decisionWorker, [w = m_decisionWorker, job, target, review, modes, rescore] {
                     w->decide(job, target, review, modes, rescore);
                 });
             });
@@ -154,7 +142,11 @@ void MainWindow::buildPages() {
     m_tabs->addTab(m_transcript, tr("Transcript"));
 }
 
-void MainWindow::connectWorker(ExplainWorker* worker) {
+ExplainWorker* MainWindow::startWorker(QThread& thread) {
+    auto* worker = new ExplainWorker(m_model, m_corpus, m_dbPath);
+    worker->moveToThread(&thread);
+    connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+    connect(this, &MainWindow::settingsChanged, worker, &ExplainWorker::applySettings);
     connect(worker, &ExplainWorker::jobStarted, this, [this](qint64 job) {
         const auto it = m_jobs.find(job);
         if (it == m_jobs.end()) return;
@@ -199,6 +191,8 @@ void MainWindow::connectWorker(ExplainWorker* worker) {
         Q_EMIT layerExported(message);
     });
     connect(worker, &ExplainWorker::jobFinished, this, &MainWindow::onJobEnded);
+    thread.start();
+    return worker;
 }
 
 qint64 MainWindow::issue(ExplainWorker* worker, Job job) {
@@ -220,8 +214,7 @@ void MainWindow::onJobEnded(qint64 id) {
 }
 
 void MainWindow::cancelJobs() {
-    m_worker->cancel();
-    m_layerWorker->cancel();
+    for (ExplainWorker* w : {m_worker, m_layerWorker, m_decisionWorker}) w->cancel();
     m_exportCancelled = true;
 }
 
@@ -354,6 +347,9 @@ void MainWindow::setCurrent(NeuronDocument* doc) {
 void MainWindow::explainCurrent(bool recompute) {
     if (!m_current || m_current->target().synthetic() || m_current->job() != NeuronDocument::Job::None) return;
     const ExplainTarget target = m_current->target();
+    // After k changed, the layer is being mined again: the run would mine it a second time.
+    if (m_mining.count(target.layer))
+        return statusBar()->showMessage(tr("Layer %1 is being mined with the new settings; Explain when it is ready.").arg(target.layer), 8000);
     const qint64 job = issue(m_worker, {Job::Kind::Explain, target, -1, tr("Explaining %1").arg(m_current->name())});
     m_tabs->setCurrentWidget(m_chart);
     QMetaObject::invokeMethod(m_worker, [w = m_worker, job, target, recompute] { w->explain(job, target, recompute); });

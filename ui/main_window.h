@@ -44,7 +44,7 @@ struct Review;
 
 /// The explorer's frame: the neuron browser on the left, the current unit's pages on the
 /// right (one file per page, each showing a NeuronDocument), menus and the status bar. Jobs
-/// run on two workers (one mines layers, one runs the loop and keeps decisions); their events
+/// run on three workers (the loop, mining, decisions); their events
 /// name their target and land on its document, so a run for another unit goes on in the
 /// background while the pages show the current one.
 class MainWindow : public QMainWindow {
@@ -110,7 +110,8 @@ private:
     };
     void buildMenus();
     void buildPages();
-    void connectWorker(ExplainWorker* worker);
+    /// A worker on a thread of its own, its events connected to the frame.
+    ExplainWorker* startWorker(QThread& thread);
     void editSettings();
     void updateWhere();
     void loadLayer(int layer);
@@ -132,9 +133,10 @@ private:
     std::unique_ptr<CacheDb> m_db;
     std::unique_ptr<ExplainSession> m_session;
     QString m_corpusHash;
-    QThread m_explainThread, m_layerThread;
-    ExplainWorker* m_worker = nullptr;       ///< the loop, decisions, import, export
-    ExplainWorker* m_layerWorker = nullptr;  ///< mining layers
+    ExplainWorker* m_worker = nullptr;          ///< the loop, import, export
+    ExplainWorker* m_layerWorker = nullptr;     ///< mining layers
+    ExplainWorker* m_decisionWorker = nullptr;  ///< keeping decisions, so that none waits for a run
+    QThread m_threads[3];
     std::map<qint64, Job> m_jobs;
     qint64 m_progressJob = 0;
     DocumentSet* m_documents = nullptr;
