@@ -436,10 +436,13 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
                            " AND m.layer = s.layer AND m.options = s.options"
                            " WHERE NOT EXISTS (SELECT 1 FROM neuron_records x WHERE x.layer_id = m.id AND x.neuron = r.neuron)"),
             nullptr) &&
-        run(QStringLiteral("INSERT INTO explanations (key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters,"
+        // Merged runs take ids past every id in use or named by a decision, as storeExplanation does.
+        run(QStringLiteral("INSERT INTO explanations (id, key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters,"
                            " seed, score, baseline_score, random_score, result, splits, transcript, seconds, created_at,"
                            " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts)"
-                           " SELECT key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters, seed, score,"
+                           " SELECT MAX(COALESCE((SELECT MAX(id) FROM main.explanations), 0),"
+                           " COALESCE((SELECT MAX(explanation_id) FROM main.explanation_reviews), 0)) + ROW_NUMBER() OVER (ORDER BY s.id),"
+                           " key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters, seed, score,"
                            " baseline_score, random_score, result, splits, transcript, seconds, created_at,"
                            " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts FROM src.explanations s"
                            " WHERE NOT EXISTS (SELECT 1 FROM explanations e WHERE e.key = s.key)"),
