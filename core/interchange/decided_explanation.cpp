@@ -14,6 +14,8 @@ Expected<std::vector<DecidedMode>> decidedModes(const std::vector<ModeResult>& m
         d.explanation = modes[m].explanation;
         if (made && made->status == decision::edited) {
             d.explanation.text = made->text;
+            // The agent's label named the agent's mode; an edit is named by its own words.
+            d.explanation.label.clear();
             d.explanation.pattern.reset();
             if (!made->pattern.isEmpty()) {
                 auto p = patternFromJson(nlohmann::json::parse(made->pattern.toStdString(), nullptr, false));
