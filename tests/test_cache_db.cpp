@@ -155,6 +155,34 @@ private Q_SLOTS:
         QVERIFY2(damaged.error().contains(path) && damaged.error().contains(QStringLiteral("--recompute")), qPrintable(damaged.error()));
     }
 
+    void partialRunsAndSimulationsAreKept() {
+        const QString path = m_dir.filePath(QStringLiteral("partial.sqlite"));
+        auto db = CacheDb::open(path);
+        QVERIFY(db.ok());
+        StoredExplanation e;
+        e.key = QStringLiteral("p1");
+        e.partial = true;
+        // A partial run not scored on test: its scores are null.
+        e.result = {{"neuron", "0/1"}, {"backend", "openai"}, {"score", nullptr}, {"baseline_score", nullptr},
+                    {"stopped", "HTTP 500"}, {"iterations", nlohmann::json::array()}};
+        QVERIFY((*db)->storeExplanation(e).ok());
+        auto found = (*db)->findExplanation(QStringLiteral("p1"));
+        QVERIFY(found.ok() && found->has_value() && (**found).partial);
+        e.partial = false;  // a complete run under the same key replaces it
+        QVERIFY((*db)->storeExplanation(e).ok());
+        QVERIFY(!(*(*db)->findExplanation(QStringLiteral("p1")))->partial);
+        QVERIFY((*db)->storeSimulations({{QStringLiteral("a"), {0.f, 2.5f, 10.f}}, {QStringLiteral("b"), {}}}).ok());
+        auto sims = (*db)->findSimulations({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")});
+        QVERIFY(sims.ok());
+        QCOMPARE(sims->size(), size_t(2));
+        QVERIFY(sims->at(QStringLiteral("a")) == (std::vector<float>{0.f, 2.5f, 10.f}));
+        QVERIFY(sims->at(QStringLiteral("b")).empty());
+        // Merged into another cache with everything else.
+        auto other = CacheDb::open(m_dir.filePath(QStringLiteral("partial-merged.sqlite")));
+        QVERIFY(other.ok() && (*other)->mergeFrom(path).ok());
+        QCOMPARE((*other)->findSimulations({QStringLiteral("a")})->size(), size_t(1));
+    }
+
     void importedExplanationsAreKeptOnce() {
         const QString path = m_dir.filePath(QStringLiteral("imported.sqlite"));
         {
@@ -317,7 +345,8 @@ private Q_SLOTS:
             QVERIFY(sql.open());
             QSqlQuery q(sql);
             QVERIFY(q.exec(QStringLiteral("DROP TABLE imported_explanations")));
-            for (const char* column : {"length", "baseline_length", "baseline_per_mode_budget_score", "mode_count", "mode_texts"})
+            QVERIFY(q.exec(QStringLiteral("DROP TABLE llm_simulations")));
+            for (const char* column : {"length", "baseline_length", "baseline_per_mode_budget_score", "mode_count", "mode_texts", "partial"})
                 QVERIFY(q.exec(QStringLiteral("ALTER TABLE explanations DROP COLUMN %1").arg(QLatin1String(column))));
             QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 3")));
             q.finish();
@@ -357,7 +386,8 @@ private Q_SLOTS:
             QSqlDatabase::removeDatabase(QStringLiteral("v4"));
             return ok;
         };
-        QVERIFY(poke(QStringLiteral("ALTER TABLE explanations DROP COLUMN length;ALTER TABLE explanations DROP COLUMN baseline_length;"
+        QVERIFY(poke(QStringLiteral("DROP TABLE llm_simulations;ALTER TABLE explanations DROP COLUMN partial;"
+                                    "ALTER TABLE explanations DROP COLUMN length;ALTER TABLE explanations DROP COLUMN baseline_length;"
                                     "ALTER TABLE explanations DROP COLUMN baseline_per_mode_budget_score;ALTER TABLE explanations DROP COLUMN mode_count;"
                                     "ALTER TABLE explanations DROP COLUMN mode_texts;PRAGMA user_version = 4"),
                      nullptr));

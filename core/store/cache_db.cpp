@@ -104,6 +104,11 @@ const std::vector<std::vector<const char*>>& migrations() {
             "CREATE INDEX IF NOT EXISTS explanations_latest ON explanations (model_hash, corpus_hash, layer, neuron_index, id)",
             "CREATE INDEX IF NOT EXISTS reviews_by_run ON explanation_reviews (explanation_id)",
         },
+        {  // 6 -> 7: runs a failing LLM server cut short, kept apart; the LLM simulator's predictions
+            "ALTER TABLE explanations ADD COLUMN partial INTEGER NOT NULL DEFAULT 0",
+            "CREATE TABLE llm_simulations ("
+            " key TEXT PRIMARY KEY, activations BLOB NOT NULL, created_at TEXT NOT NULL)",
+        },
     };
     return steps;
 }
@@ -324,8 +329,8 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
     const nlohmann::json& r = e.result;
     q.prepare(QStringLiteral("INSERT INTO explanations (id, key, neuron, layer, neuron_index, model_hash, corpus_hash, backend,"
                              " parameters, seed, score, baseline_score, random_score, result, splits, transcript, seconds,"
-                             " created_at, length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts)"
-                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                             " created_at, length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts, partial)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     // What the browser lists, kept beside the result so that listing a layer parses no run.
     QStringList modeTexts;
     const nlohmann::json modes = r.value("modes", nlohmann::json::array());
@@ -334,19 +339,21 @@ Expected<int64_t> CacheDb::storeExplanation(const StoredExplanation& e) {
     auto text = [](const nlohmann::json& j) {
         return QString::fromStdString(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     };
+    // A partial run's test scores may be null.
+    auto number = [&r](const char* key) { return r.contains(key) && r[key].is_number() ? QVariant(r[key].get<double>()) : QVariant(); };
     for (const QVariant& v : {QVariant(newId), QVariant(e.key), QVariant(QString::fromStdString(r.value("neuron", std::string()))),
                               e.layer >= 0 ? QVariant(e.layer) : QVariant(), e.neuron >= 0 ? QVariant(e.neuron) : QVariant(),
                               QVariant(e.modelHash), QVariant(e.corpusHash),
                               QVariant(QString::fromStdString(r.value("backend", std::string()))),
                               QVariant(text(r.value("parameters", nlohmann::json::object()))),
-                              QVariant(qint64(r.value("seed", uint64_t(0)))), QVariant(r.value("score", 0.0)),
-                              QVariant(r.value("baseline_score", 0.0)), QVariant(r.value("random_score", 0.0)),
+                              QVariant(qint64(r.value("seed", uint64_t(0)))), number("score"), number("baseline_score"), number("random_score"),
                               QVariant(text(r)), QVariant(text(e.splits)), QVariant(qCompress(text(e.transcript).toUtf8())),
                               QVariant(r.value("seconds", 0.0)), QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)),
                               r.contains("length") ? QVariant(r.value("length", 0)) : QVariant(),
                               r.contains("baseline_length") ? QVariant(r.value("baseline_length", 0)) : QVariant(),
-                              r.contains("baseline_per_mode_budget_score") ? QVariant(r.value("baseline_per_mode_budget_score", 0.0)) : QVariant(),
-                              QVariant(static_cast<int>(modes.size())), QVariant(modeTexts.join(QLatin1Char('\n')))})
+                              number("baseline_per_mode_budget_score"),
+                              QVariant(static_cast<int>(modes.size())), QVariant(modeTexts.join(QLatin1Char('\n'))),
+                              QVariant(e.partial ? 1 : 0)})
         q.addBindValue(v);
     if (!q.exec()) return fail(q);
     const int64_t id = newId;
@@ -382,8 +389,8 @@ Expected<std::optional<StoredExplanation>> CacheDb::latestExplanation(const QStr
 
 Expected<std::optional<StoredExplanation>> CacheDb::queryExplanation(const QString& where, const QVariantList& values) {
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("SELECT id, key, layer, neuron_index, model_hash, corpus_hash, result, splits, transcript, created_at"
-                             " FROM explanations WHERE ") + where);
+    q.prepare(QStringLiteral("SELECT id, key, layer, neuron_index, model_hash, corpus_hash, result, splits, transcript, created_at,"
+                             " partial FROM explanations WHERE ") + where);
     for (const QVariant& v : values) q.addBindValue(v);
     if (!q.exec()) return makeError(QStringLiteral("%1: cannot read the cache: %2").arg(m_path, q.lastError().text()));
     if (!q.next()) return std::optional<StoredExplanation>{};
@@ -395,6 +402,7 @@ Expected<std::optional<StoredExplanation>> CacheDb::queryExplanation(const QStri
     e.modelHash = q.value(4).toString();
     e.corpusHash = q.value(5).toString();
     e.createdAt = q.value(9).toString();
+    e.partial = q.value(10).toInt() != 0;
     const QByteArray transcript = qUncompress(q.value(8).toByteArray());
     e.result = nlohmann::json::parse(q.value(6).toString().toStdString(), nullptr, false);
     e.splits = nlohmann::json::parse(q.value(7).toString().toStdString(), nullptr, false);
@@ -439,12 +447,12 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
         // Merged runs take ids past every id in use or named by a decision, as storeExplanation does.
         run(QStringLiteral("INSERT INTO explanations (id, key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters,"
                            " seed, score, baseline_score, random_score, result, splits, transcript, seconds, created_at,"
-                           " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts)"
+                           " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts, partial)"
                            " SELECT MAX(COALESCE((SELECT MAX(id) FROM main.explanations), 0),"
                            " COALESCE((SELECT MAX(explanation_id) FROM main.explanation_reviews), 0)) + ROW_NUMBER() OVER (ORDER BY s.id),"
                            " key, neuron, layer, neuron_index, model_hash, corpus_hash, backend, parameters, seed, score,"
                            " baseline_score, random_score, result, splits, transcript, seconds, created_at,"
-                           " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts FROM src.explanations s"
+                           " length, baseline_length, baseline_per_mode_budget_score, mode_count, mode_texts, partial FROM src.explanations s"
                            " WHERE NOT EXISTS (SELECT 1 FROM explanations e WHERE e.key = s.key)"),
             &counts.explanations) &&
         run(QStringLiteral("INSERT INTO explanation_iterations (explanation_id, iteration, valid_score, mode_scores, change, kept, modes)"
@@ -468,6 +476,9 @@ Expected<CacheDb::MergeCounts> CacheDb::mergeFrom(const QString& otherPath) {
                            " SELECT model_hash, corpus_hash, layer, neuron_index, format, origin, explainer, text, reported_score,"
                            " score, simulated_by, note, seed, created_at FROM src.imported_explanations"),
             &counts.imported) &&
+        run(QStringLiteral("INSERT OR IGNORE INTO llm_simulations (key, activations, created_at)"
+                           " SELECT key, activations, created_at FROM src.llm_simulations"),
+            nullptr) &&
         sql.commit();
     const QString error = q.lastError().text().isEmpty() ? sql.lastError().text() : q.lastError().text();
     if (!ok) sql.rollback();

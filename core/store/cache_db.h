@@ -11,6 +11,7 @@ class QSqlQuery;
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -52,6 +53,9 @@ struct StoredExplanation {
     int neuron = -1;
     QString modelHash, corpusHash, createdAt;
     nlohmann::json result, splits, transcript;
+    /// Cut short by a failing backend (the result says why under "stopped"): shown, kept, but
+    /// not an answer to a repeated run unless asked for.
+    bool partial = false;
 };
 
 /// A person's decision about one mode's explanation: approved, edited (new text and maybe a
@@ -98,7 +102,7 @@ struct ImportedExplanation {
 /// (nor created, nor upgraded) and opens in a directory the user cannot write.
 class CacheDb {
 public:
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
 
     static constexpr int kLockWaitSeconds = 600;
     enum class Access { ReadWrite, ReadOnly };
@@ -152,6 +156,11 @@ public:
     /// run), for the browser. Two queries; no run's result is parsed.
     Expected<std::vector<ExplainedNeuron>> explainedNeurons(const QString& modelHash, const QString& corpusHash, int layer);
     Expected<std::vector<NeuronSummary>> neuronSummaries(int64_t layerId);
+
+    /// The LLM simulator's predictions for an excerpt, by key (llm_simulations.cpp): the ones found.
+    Expected<std::map<QString, std::vector<float>>> findSimulations(const std::vector<QString>& keys);
+    /// Keeps predictions in one transaction; a key already there keeps its first value.
+    Expected<void> storeSimulations(const std::vector<std::pair<QString, std::vector<float>>>& simulations);
 
 private:
     CacheDb() = default;
