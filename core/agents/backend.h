@@ -6,11 +6,22 @@
 #include "util/expected.h"
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace ns {
 
+class CacheDb;
 class TokenTable;
+
+/// What a backend that talks to a server has sent: requests (retries included) and the
+/// tokens the server counted.
+struct BackendUsage {
+    int64_t requests = 0;
+    int64_t promptTokens = 0;
+    int64_t completionTokens = 0;
+};
 
 /// What an explainer is asked: explain one mode of a neuron from its evidence.
 struct ModeRequest {
@@ -48,8 +59,25 @@ public:
     /// Parameters that change results (stored with them; never an API key).
     virtual nlohmann::json parameters() const = 0;
     virtual Expected<ModeExplanation> explain(const ModeRequest& request) = 0;
+    /// True for a backend that explains the modes of a clustering together (one call to
+    /// explainModes, without the other modes' simulations in ModeRequest::others).
+    virtual bool explainsModesTogether() const { return false; }
+    /// All modes of a clustering; by default one explain() after another.
+    virtual Expected<std::vector<ModeExplanation>> explainModes(const std::vector<ModeRequest>& requests) {
+        std::vector<ModeExplanation> out;
+        for (const ModeRequest& r : requests) {
+            auto e = explain(r);
+            if (!e) return Error{e.error()};
+            out.push_back(std::move(*e));
+        }
+        return out;
+    }
     virtual Expected<Simulation> simulate(const ModeExplanation& mode, const std::vector<Sample>& samples) = 0;
     virtual Expected<std::vector<Revision>> revise(const ReviseRequest& request) = 0;
+    /// Requests and tokens so far, for a backend that talks to a server; nullopt otherwise.
+    virtual std::optional<BackendUsage> usage() const { return std::nullopt; }
+    /// The cache a backend may keep its work in across runs (null: none). Use on the cache's thread.
+    virtual void attachCache(CacheDb* db) { (void)db; }
     /// Asked to stop: a backend waiting on a server should give up promptly.
     void setCancelFlag(const std::atomic<bool>* cancel) { m_cancel = cancel; }
 

@@ -168,6 +168,22 @@ Expected<std::vector<ModeExplanation>> LoopRun::explainClusters(const std::vecto
     // The one budget is shared: each mode may use what the modes before it left, less one
     // unit for each mode still to come.
     int remaining = o.lengthBudget;
+    if (backend.explainsModesTogether()) {
+        // One call for the whole clustering; such a backend does not read the other modes'
+        // simulations, so none is run here.
+        std::vector<ModeRequest> requests;
+        for (const auto& [mass, m] : order) {
+            ModeRequest req;
+            req.maxLength = std::max(1, o.lengthBudget / k);
+            req.unitGain = o.fitUnitGain;
+            req.evidence = &evidence;
+            for (size_t c = 0; c < components.size(); ++c)
+                if (labels[c] == m) req.components.push_back(components[c]);
+            for (const auto& [a, key] : keysOf[static_cast<size_t>(m)]) req.triggerKeys.push_back(key);
+            requests.push_back(std::move(req));
+        }
+        return backend.explainModes(requests);
+    }
     for (const auto& [mass, m] : order) {
         ModeRequest req;
         req.maxLength = remaining - (k - 1 - static_cast<int>(modes.size()));
