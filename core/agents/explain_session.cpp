@@ -181,6 +181,7 @@ Expected<std::optional<ExplainSession::TestSimulation>> ExplainSession::simulate
             const CompiledPattern p(*m.pattern, *m_table);
             for (const Sample& s : out.samples) sim.push_back(p.run(s.ids));
         } else {
+            textSimulator->attachCache(m_db.readOnly() ? nullptr : &m_db);
             auto s = textSimulator->simulate(m, out.samples);
             if (!s) return Error{s.error()};
             sim = std::move(*s);
@@ -269,7 +270,10 @@ Expected<std::optional<ExplainOutcome>> ExplainSession::cached(const ExplainTarg
     auto found = m_db.findExplanation(*key);
     if (!found) return Error{found.error()};
     if (!found->has_value()) return std::optional<ExplainOutcome>{};
-    return std::optional<ExplainOutcome>(ExplainOutcome{(*found)->result, (*found)->transcript, true, (*found)->id, (*found)->splits});
+    // A partial run is kept to be seen, not to answer a repeated run unless asked.
+    if ((*found)->partial && !m_acceptPartial) return std::optional<ExplainOutcome>{};
+    return std::optional<ExplainOutcome>(
+        ExplainOutcome{(*found)->result, (*found)->transcript, true, (*found)->id, (*found)->splits, (*found)->partial});
 }
 
 Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend& backend, const LoopOptions& options,
@@ -294,6 +298,7 @@ Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend
     const Representer representer(m_model, t.synthetic() ? 0 : t.layer, t.synthetic());
     const int filler = m_model->tokenizer().endOfTextId() >= 0 ? m_model->tokenizer().endOfTextId() : 0;
     Orchestrator orchestrator(**src, representer, m_table, *windows, backend, filler);
+    backend.attachCache(m_db.readOnly() ? nullptr : &m_db);
     auto result = orchestrator.run(*rec, options, listener, cancel);
     if (!result) return Error{result.error()};
 
@@ -306,14 +311,11 @@ Expected<ExplainOutcome> ExplainSession::explain(const ExplainTarget& t, Backend
     stored.result = loopResultToJson(*result, *m_table);
     stored.splits = result->splits;
     stored.transcript = result->transcript;
-    // A run cut short by a failing backend is shown but not cached, so the next run tries again.
-    int64_t runId = 0;
-    if (result->stopped.isEmpty()) {
-        auto id = m_db.storeExplanation(stored);
-        if (!id) return Error{id.error()};
-        runId = *id;
-    }
-    return ExplainOutcome{stored.result, stored.transcript, false, runId, stored.splits};
+    // A run cut short by a failing backend is kept marked partial: the next run tries again.
+    stored.partial = !result->stopped.isEmpty();
+    auto id = m_db.storeExplanation(stored);
+    if (!id) return Error{id.error()};
+    return ExplainOutcome{stored.result, stored.transcript, false, *id, stored.splits, stored.partial};
 }
 
 }  // namespace ns

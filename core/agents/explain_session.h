@@ -36,8 +36,9 @@ struct ExplainOutcome {
     nlohmann::json result;      ///< loopResultToJson, as stored
     nlohmann::json transcript;
     bool fromCache = false;
-    int64_t runId = 0;          ///< the stored run (0: not stored, a run cut short)
+    int64_t runId = 0;          ///< the stored run
     nlohmann::json splits;      ///< splitsToJson of the run: the windows it was scored on
+    bool partial = false;  ///< cut short by a failing backend: result["stopped"] says why
 };
 
 struct StoredExplanation;
@@ -62,6 +63,8 @@ public:
     MineOptions mineOptions(int layer) const;
     /// Top exemplars kept per neuron (part of the mining options, so of the cache key).
     void setTopK(int k) { m_topK = k; }
+    /// Whether a stored partial run answers a repeated one (by default it runs again).
+    void setAcceptPartial(bool accept) { m_acceptPartial = accept; }
 
     using MiningProgressFn = std::function<bool(const MiningProgress&)>;
     /// The record of the target, mined and cached first when needed.
@@ -115,6 +118,7 @@ private:
     std::shared_ptr<const CorpusWindows> m_windows;
     QString m_corpusHash;
     int m_topK = MineOptions{}.topK;
+    bool m_acceptPartial = false;
 };
 
 }  // namespace ns

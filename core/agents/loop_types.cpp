@@ -101,31 +101,37 @@ nlohmann::json loopResultToJson(const LoopResult& r, const TokenTable& table) {
     }
     nlohmann::json comps = nlohmann::json::array();
     for (const AtomicComponent& c : r.components) comps.push_back(componentToJson(c, table));
-    return {{"neuron", r.neuron.toStdString()},
-            {"score", r.loop.score},
-            {"random_score", r.loop.randomScore},
-            {"novel_score", jsonOrNull(r.loop.novelScore)},
-            {"f1", jsonOrNull(r.loop.f1)},
-            {"auprc", jsonOrNull(r.loop.auprc)},
-            {"length", r.loop.length},
-            {"baseline_score", r.baseline.score},
-            {"baseline_random_score", r.baseline.randomScore},
-            {"baseline_novel_score", jsonOrNull(r.baseline.novelScore)},
-            {"baseline_f1", jsonOrNull(r.baseline.f1)},
-            {"baseline_auprc", jsonOrNull(r.baseline.auprc)},
-            {"baseline_length", r.baseline.length},
-            {"baseline_valid_score", r.baselineValidScore},
-            {"baseline_per_mode_budget_score", r.baselinePerModeBudgetScore},
-            {"baseline", modeExplanationToJson(r.baselineExplanation)},
-            {"baseline_per_mode_budget", modeExplanationToJson(r.perModeBudgetExplanation)},
-            {"modes", modes},
-            {"iterations", its},
-            {"components", comps},
-            {"backend", r.backend.toStdString()},
-            {"parameters", r.parameters},
-            {"seed", r.seed},
-            {"stopped", r.stopped.toStdString()},
-            {"seconds", r.seconds}};
+    const bool t = r.testScored;  // test scores are null when the test simulations failed
+    const auto test = [t](const nlohmann::json& v) { return t ? v : nlohmann::json(); };
+    nlohmann::json out{{"neuron", r.neuron.toStdString()},
+                       {"score", test(r.loop.score)},
+                       {"random_score", test(r.loop.randomScore)},
+                       {"novel_score", test(jsonOrNull(r.loop.novelScore))},
+                       {"f1", test(jsonOrNull(r.loop.f1))},
+                       {"auprc", test(jsonOrNull(r.loop.auprc))},
+                       {"length", r.loop.length},
+                       {"baseline_score", test(r.baseline.score)},
+                       {"baseline_random_score", test(r.baseline.randomScore)},
+                       {"baseline_novel_score", test(jsonOrNull(r.baseline.novelScore))},
+                       {"baseline_f1", test(jsonOrNull(r.baseline.f1))},
+                       {"baseline_auprc", test(jsonOrNull(r.baseline.auprc))},
+                       {"baseline_length", r.baseline.length},
+                       {"baseline_valid_score", r.baselineValidScore},
+                       {"baseline_per_mode_budget_score", test(r.baselinePerModeBudgetScore)},
+                       {"baseline", modeExplanationToJson(r.baselineExplanation)},
+                       {"baseline_per_mode_budget", modeExplanationToJson(r.perModeBudgetExplanation)},
+                       {"modes", modes},
+                       {"iterations", its},
+                       {"components", comps},
+                       {"backend", r.backend.toStdString()},
+                       {"parameters", r.parameters},
+                       {"seed", r.seed},
+                       {"seconds", r.seconds}};
+    if (!r.stopped.isEmpty()) out["stopped"] = r.stopped.toStdString();
+    if (r.usage)
+        out["requests"] = r.usage->requests,
+        out["tokens"] = {{"prompt", r.usage->promptTokens}, {"completion", r.usage->completionTokens}};
+    return out;
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agents/acceptance_rule.h"
+#include "agents/backend.h"
 #include "agents/components.h"
 #include "agents/explanation.h"
 #include "util/expected.h"
@@ -130,7 +131,9 @@ struct LoopResult {
     nlohmann::json splits;
     nlohmann::json transcript;
     double seconds = 0;
-    QString stopped;  ///< why refinement ended early (a backend error), else empty
+    QString stopped;  ///< why the run was cut short (a backend error), else empty: a partial result
+    bool testScored = true;  ///< false when the test simulations failed: every test score is then null
+    std::optional<BackendUsage> usage;  ///< requests and tokens of a backend that talks to a server
 };
 
 /// JSON null for no value.

@@ -39,12 +39,18 @@ Expected<ChosenModes> chooseModes(LoopRun& run) {
     std::vector<std::vector<int>> labelsK;
     std::vector<ModeOption> options;
     nlohmann::json tried = nlohmann::json::array();
+    QString stopped;
     for (int k = 1; k <= K; ++k) {
         const auto lab = clusterVectors(reps, weights, k, run.o.seed + static_cast<uint64_t>(k));
         auto explained = run.explainClusters(lab, k);
-        if (!explained) return Error{explained.error()};
-        auto v = run.score(*explained, run.splits.valid, run.validMemo);
-        if (!v) return Error{v.error()};
+        auto v = explained ? run.score(*explained, run.splits.valid, run.validMemo) : Expected<double>(Error{explained.error()});
+        if (!v) {
+            // A backend failing after some clusterings were explained leaves them to choose from.
+            if (options.empty() || run.stopped()) return Error{v.error()};
+            stopped = v.error();
+            run.note("clusterer", QStringLiteral("stopped at %1 modes: %2").arg(k).arg(stopped));
+            break;
+        }
         const double sil = k == 1 ? run.o.oneModeSilhouette : silhouette(profiles, lab);
         const int length = explanationLength(*explained);
         nlohmann::json texts = nlohmann::json::array();
@@ -56,7 +62,8 @@ Expected<ChosenModes> chooseModes(LoopRun& run) {
         labelsK.push_back(lab);
     }
     const int pick = std::max(0, selectModeOption(rule, options, run.o.modeTolerance));
-    ChosenModes out{explainedK[static_cast<size_t>(pick)], labelsK[static_cast<size_t>(pick)], options[static_cast<size_t>(pick)].valid};
+    ChosenModes out{explainedK[static_cast<size_t>(pick)], labelsK[static_cast<size_t>(pick)], options[static_cast<size_t>(pick)].valid,
+                    stopped};
     const auto& modes = out.modes;
     const double current = out.valid;
     run.note("clusterer", QStringLiteral("%1 semantic mode%2 (valid r = %3, length %4)")

@@ -30,6 +30,7 @@ struct ChosenModes {
     std::vector<ModeExplanation> modes;
     std::vector<int> labels;  ///< each component's cluster
     double valid = 0;
+    QString stopped;  ///< why fewer clusterings were tried (a backend error), else empty
 };
 Expected<ChosenModes> chooseModes(LoopRun& run);
 

@@ -43,6 +43,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     out.backend = m_backend.name();
     out.parameters = {{"loop", o.toJson()}, {"backend", m_backend.parameters()}};
     out.seed = o.seed;
+    const std::optional<BackendUsage> usageBefore = m_backend.usage();
 
     // 1. Splits.
     run.splits = splitRecord(record, o.seed);
@@ -109,6 +110,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         modes = chosen->modes;
         labels = chosen->labels;
         current = chosen->valid;
+        out.stopped = chosen->stopped;
     }
     // Component labels follow the explanation order: explainClusters explains by cluster mass.
     {
@@ -144,11 +146,11 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     if (auto r = reportIteration(0, QStringLiteral("first explanation"), true); !r) return Error{r.error()};
 
     // 5. Refinement.
-    if (o.maxIterations > 0)
+    if (o.maxIterations > 0 && out.stopped.isEmpty())
         if (auto r = run.scanVocabulary(); !r) return Error{r.error()};
     // A backend that fails here (an LLM server gone, answers that stay malformed) stops the
     // refinement; the loop finishes with the explanation it has and says why.
-    for (int it = 1; it <= o.maxIterations && !modes.empty(); ++it) {
+    for (int it = 1; it <= o.maxIterations && !modes.empty() && out.stopped.isEmpty(); ++it) {
         auto step = refineOnce(run, modes, current, it);
         if (!step) {
             if (run.stopped()) return cancelled();
@@ -171,34 +173,47 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
             if (!t) return Error{t.error()};
             return testScores(run.splits, *v, *t, recordMax, explanationLength(ms));
         };
-        auto loopScores = whole(modes);
-        if (!loopScores) return Error{loopScores.error()};
-        out.loop = *loopScores;
-        auto baseScores = whole({out.baselineExplanation});
-        if (!baseScores) return Error{baseScores.error()};
-        out.baseline = *baseScores;
-        auto old = run.score({out.perModeBudgetExplanation}, run.splits.test, run.testMemo);
-        if (!old) return Error{old.error()};
-        out.baselinePerModeBudgetScore = *old;
+        // A backend that fails here leaves the explanation unscored on test, with the reason.
         std::vector<int> counts;
-        auto ms = run.modeScores(modes, run.splits.test, run.testReps, run.testMemo, &counts);
-        if (!ms) return Error{ms.error()};
+        auto scoreOnTest = [&]() -> Expected<std::vector<double>> {
+            auto loopScores = whole(modes);
+            if (!loopScores) return Error{loopScores.error()};
+            out.loop = *loopScores;
+            auto baseScores = whole({out.baselineExplanation});
+            if (!baseScores) return Error{baseScores.error()};
+            out.baseline = *baseScores;
+            auto old = run.score({out.perModeBudgetExplanation}, run.splits.test, run.testMemo);
+            if (!old) return Error{old.error()};
+            out.baselinePerModeBudgetScore = *old;
+            return run.modeScores(modes, run.splits.test, run.testReps, run.testMemo, &counts);
+        };
+        auto ms = scoreOnTest();
+        if (!ms) {
+            if (run.stopped()) return cancelled();
+            out.testScored = false;
+            if (out.stopped.isEmpty()) out.stopped = ms.error();
+            out.loop.length = explanationLength(modes);
+            out.baseline.length = explanationLength({out.baselineExplanation});
+            counts.assign(modes.size(), 0);
+            run.note("scorer", QStringLiteral("not scored on test: %1").arg(ms.error()));
+        }
         const auto& last = out.iterations.back().modeScores;
         for (size_t m = 0; m < modes.size(); ++m) {
             ModeResult r;
             r.explanation = modes[m];
             // A mode no test exemplar is assigned to is scored on random exemplars alone:
             // that says nothing about the mode, so it has no score.
-            if (counts[m] > 0) r.score = (*ms)[m];
+            if (ms && counts[m] > 0) r.score = (*ms)[m];
             r.validScore = m < last.size() ? last[m] : 0;
             r.exemplarCount = counts[m];
             r.length = modeLength(modes[m]);
             for (const AtomicComponent& c : run.components) r.componentCount += c.mode == static_cast<int>(m);
             out.modes.push_back(r);
         }
-        run.note("scorer", QStringLiteral("test r = %1 at length %2 (single-pass %3 at length %4, random only %5)")
-                               .arg(out.loop.score, 0, 'f', 3).arg(out.loop.length).arg(out.baseline.score, 0, 'f', 3)
-                               .arg(out.baseline.length).arg(out.loop.randomScore, 0, 'f', 3));
+        if (out.testScored)
+            run.note("scorer", QStringLiteral("test r = %1 at length %2 (single-pass %3 at length %4, random only %5)")
+                                   .arg(out.loop.score, 0, 'f', 3).arg(out.loop.length).arg(out.baseline.score, 0, 'f', 3)
+                                   .arg(out.baseline.length).arg(out.loop.randomScore, 0, 'f', 3));
     }
     {
         std::vector<std::vector<float>> reps;
@@ -209,6 +224,9 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     out.components = run.components;
     out.transcript = std::move(run.transcript);
     out.seconds = timer.elapsed() / 1000.0;
+    if (const auto after = m_backend.usage(); after && usageBefore)
+        out.usage = BackendUsage{after->requests - usageBefore->requests, after->promptTokens - usageBefore->promptTokens,
+                                 after->completionTokens - usageBefore->completionTokens};
     return out;
 }
 

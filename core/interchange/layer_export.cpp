@@ -24,6 +24,12 @@ QString csvField(const QString& s) {
     return QLatin1Char('"') + q + QLatin1Char('"');
 }
 
+/// A score with six decimals, empty when null (a partial run not scored on test).
+QString csvNumber(const json& j, const char* key) {
+    const auto v = optionalNumber(j, key);
+    return v ? QString::number(*v, 'f', 6) : QString();
+}
+
 json orNull(const std::optional<double>& v) { return v ? json(*v) : json(); }
 
 QByteArray dump(const json& j, int indent) {
@@ -77,9 +83,7 @@ Expected<QByteArray> exportLayer(ExplainSession& session, CacheDb& db, const Lay
                 const json& res = (*stored)->result;
                 row += QStringLiteral(",%1,%2,%3,%4,%5,%6")
                            .arg(res.at("modes").size())
-                           .arg(res.value("score", 0.0), 0, 'f', 6)
-                           .arg(res.value("baseline_score", 0.0), 0, 'f', 6)
-                           .arg(res.value("random_score", 0.0), 0, 'f', 6)
+                           .arg(csvNumber(res, "score"), csvNumber(res, "baseline_score"), csvNumber(res, "random_score"))
                            .arg(status[n.neuron].status, csvField(status[n.neuron].explanation));
             } else {
                 row += QStringLiteral(",,,,,unexplained,");

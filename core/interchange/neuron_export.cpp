@@ -38,7 +38,7 @@ Expected<void> describeExplanation(ExplainSession& session, const StoredExplanat
     const bool asProposed = decided->size() == result.value("modes", nlohmann::json::array()).size() &&
                             std::all_of(decided->begin(), decided->end(), [](const DecidedMode& d) { return d.status != decision::edited; });
     if (asProposed) {
-        n.score = result.value("score", 0.0);
+        n.score = optionalNumber(result, "score").value_or(0.0);  // null: a partial run not scored on test
     } else {
         for (auto it = reviews.rbegin(); it != reviews.rend(); ++it)
             if (it->status == decision::edited || it->status == decision::rejected) {
