@@ -12,7 +12,10 @@ void addLlmOptions(Command& c) {
     c.addValue(QStringLiteral("llm"),
                QStringLiteral("LLM backend setting KEY=VALUE, repeatable. Keys: url, model, key-env (the name of the "
                               "environment variable holding the API key), temperature, timeout (seconds), retries, "
-                              "logprobs (true/false), prompts (a directory with explainer.md, simulator.md, refiner.md). "
+                              "logprobs (true/false), structured (how answers are shaped: auto, which asks the server, "
+                              "or openai, llamacpp, ollama, vllm, none), max-tokens (answer tokens at most; default sized "
+                              "per request), seed, context (the server's context in tokens, when it does not tell), "
+                              "prompts (a directory with explainer.md, simulator.md, refiner.md). "
                               "Prefix a key with explainer., simulator. or refiner. to set it for one role only."),
                QStringLiteral("KEY=VALUE"));
 }
@@ -40,9 +43,25 @@ Expected<void> applySetting(LlmEndpoint* e, const QString& key, const QString& v
         if (value != QLatin1String("true") && value != QLatin1String("false") && value != QLatin1String("1") && value != QLatin1String("0"))
             return makeError(QStringLiteral("%1 must be true or false (got '%2')").arg(what, value));
         e->logprobs = value == QLatin1String("true") || value == QLatin1String("1");
+    } else if (key == QLatin1String("structured")) {
+        const auto kind = parseServerKind(value);
+        if (!kind) return makeError(QStringLiteral("%1 must be auto, openai, llamacpp, ollama, vllm or none (got '%2')").arg(what, value));
+        e->structured = *kind;
+    } else if (key == QLatin1String("max-tokens")) {
+        auto v = parseWholeNumber(value, 16, 1 << 20, what);
+        if (!v) return Error{v.error()};
+        e->maxTokens = *v;
+    } else if (key == QLatin1String("seed")) {
+        auto v = parseWholeNumber(value, 0, 2147483647, what);
+        if (!v) return Error{v.error()};
+        e->seed = *v;
+    } else if (key == QLatin1String("context")) {
+        auto v = parseWholeNumber(value, 512, 1 << 24, what + QStringLiteral(" (tokens)"));
+        if (!v) return Error{v.error()};
+        e->contextTokens = *v;
     } else {
         return makeError(QStringLiteral("--llm: unknown setting \"%1\" (url, model, key-env, temperature, timeout, retries, "
-                                        "logprobs, prompts)").arg(key));
+                                        "logprobs, structured, max-tokens, seed, context, prompts)").arg(key));
     }
     return {};
 }
@@ -61,6 +80,7 @@ Expected<std::unique_ptr<Backend>> makeBackend(const Command& c, std::shared_ptr
     LlmConfig config;
     config.simulator.logprobs = true;
     config.promptDir = QDir(resourceDir()).filePath(QStringLiteral("prompts"));
+    config.warn = [](const QString& w) { progressLine(QStringLiteral("warning: ") + w); };
     // Settings for every role first, then the ones for a single role.
     const QStringList settings = c.parser.values(QStringLiteral("llm"));
     for (int pass = 0; pass < 2; ++pass) {

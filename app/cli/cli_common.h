@@ -23,6 +23,8 @@ void printJson(const nlohmann::json& j);
 /// Prints "neuronscope-cli: message" on stderr and returns the exit status 1.
 int fail(const QString& message);
 void progressLine(const QString& line);
+/// Exit status of a command whose result is partial (a failing LLM server cut a run short).
+constexpr int kExitPartial = 3;
 
 /// A parser with --help and the command's description; parses `args` or returns an exit code.
 struct Command {

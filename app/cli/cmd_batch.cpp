@@ -13,7 +13,8 @@ namespace ns::cli {
 int runBatch(const QStringList& args) {
     Command c(QStringLiteral("Explains many neurons of a layer into the cache. A stopped run started again goes on where it "
                              "left off; --shard i/n takes every n-th neuron from the i-th (0-based), so n machines can share "
-                             "a layer, each with its own --db, joined later by merge. Ctrl-C stops after the current neuron."));
+                             "a layer, each with its own --db, joined later by merge. Ctrl-C stops after the current neuron. A neuron a failing LLM "
+                             "server cut short is kept as partial and explained again by the next run; exit status 3 when any was."));
     addSessionOptions(c);
     c.addValue(QStringLiteral("layer"), QStringLiteral("Layer (0-based)."), QStringLiteral("L"));
     c.addValue(QStringLiteral("neurons"), QStringLiteral("The neurons: N, A-B (inclusive) or a comma-separated list of them."),
@@ -50,28 +51,32 @@ int runBatch(const QStringList& args) {
     catchInterrupt();
     QElapsedTimer timer;
     timer.start();
-    int ran = 0, cached = 0;
+    int ran = 0, cached = 0, partial = 0;
     for (size_t i = 0; i < neurons.size(); ++i) {
         if (g_cancel) break;
         // The loop itself is not given the cancel flag: Ctrl-C lets the current neuron finish.
         auto out = s->session->explain({*layer, neurons[i], {}}, *s->backend, s->loop, c.isSet(QStringLiteral("recompute")), {},
                                        nullptr, miningProgress());
         if (!out) return fail(QStringLiteral("neuron %1/%2: %3").arg(*layer).arg(neurons[i]).arg(out.error()));
-        (out->fromCache ? cached : ran)++;
+        // A partial neuron is stored as such; the next batch run explains it again.
+        if (out->partial) ++partial;
+        else (out->fromCache ? cached : ran)++;
         const double elapsed = timer.elapsed() / 1000.0;
         const double rate = ran > 0 ? ran / elapsed : 0;  // neurons explained per second this run
         const size_t left = neurons.size() - i - 1;
         progressLine(QStringLiteral("%1/%2 neurons (%3/%4 %5): %6 neurons/min, about %7 min left")
                          .arg(i + 1).arg(neurons.size()).arg(*layer).arg(neurons[i])
-                         .arg(out->fromCache ? QStringLiteral("cached") : QStringLiteral("explained"))
+                         .arg(out->partial    ? QStringLiteral("partial: ") + QString::fromStdString(out->result.value("stopped", std::string()))
+                              : out->fromCache ? QStringLiteral("cached")
+                                               : QStringLiteral("explained"))
                          .arg(rate * 60, 0, 'f', 1)
                          .arg(rate > 0 ? left / rate / 60 : 0.0, 0, 'f', 1));
     }
     const bool stopped = g_cancel.load();
     printJson({{"layer", *layer}, {"neurons", neurons.size()}, {"explained", ran}, {"cached", cached},
-               {"done", ran + cached}, {"stopped", stopped}, {"shard", {shard, shards}},
+               {"done", ran + cached}, {"partial", partial}, {"stopped", stopped}, {"shard", {shard, shards}},
                {"seconds", timer.elapsed() / 1000.0}, {"db", s->db->path().toStdString()}});
-    return stopped ? 130 : 0;
+    return stopped ? 130 : partial > 0 ? kExitPartial : 0;
 }
 
 int runMerge(const QStringList& args) {

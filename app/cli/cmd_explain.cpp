@@ -47,6 +47,8 @@ nlohmann::json summary(const nlohmann::json& r, double seconds, bool cached) {
                             "baseline_random_score", "baseline_novel_score", "baseline_f1", "baseline_auprc",
                             "baseline_length", "baseline_per_mode_budget_score"})
         j[key] = r.at(key);
+    for (const char* key : {"stopped", "requests", "tokens"})
+        if (r.contains(key)) j[key] = r.at(key);
     return j;
 }
 
@@ -70,11 +72,19 @@ Expected<nlohmann::json> evaluateAt(Session& s, int layer, const std::vector<int
     nlohmann::json list = nlohmann::json::array();
     std::map<std::string, std::vector<nlohmann::json>> column;
     std::map<int, int> modesHistogram;
-    int wins = 0;
+    int wins = 0, partial = 0, scored = 0;
     for (int n : neurons) {
         auto out = s.session->explain({layer, n, {}}, *s.backend, options, recompute, {}, &g_cancel, miningProgress());
         if (!out) return Error{QStringLiteral("neuron %1/%2: %3").arg(layer).arg(n).arg(out.error())};
         const auto& r = out->result;
+        if (out->partial) {
+            // Cut short by a failing server: listed with its reason, left out of the means.
+            ++partial;
+            list.push_back({{"neuron", n}, {"stopped", r.value("stopped", std::string())}, {"cached", out->fromCache}});
+            progressLine(QStringLiteral("%1/%2: partial (%3)").arg(layer).arg(n).arg(QString::fromStdString(r.value("stopped", std::string()))));
+            continue;
+        }
+        ++scored;
         nlohmann::json row{{"neuron", n}, {"modes", r.at("modes").size()}, {"seconds", r.value("seconds", 0.0)},
                            {"cached", out->fromCache}};
         for (const char* key : kKeys) row[key] = r.at(key), column[key].push_back(r.at(key));
@@ -92,7 +102,8 @@ Expected<nlohmann::json> evaluateAt(Session& s, int layer, const std::vector<int
     const auto mean = [&](const char* key) { return meanOf(column[key]); };
     nlohmann::json histogram = nlohmann::json::object();
     for (const auto& [k, count] : modesHistogram) histogram[std::to_string(k)] = count;
-    const double loopMean = mean("score").get<double>(), baseMean = mean("baseline_score").get<double>();
+    const double loopMean = mean("score").is_number() ? mean("score").get<double>() : 0.0;
+    const double baseMean = mean("baseline_score").is_number() ? mean("baseline_score").get<double>() : 0.0;
     const auto median = [&](const char* key) {
         std::vector<double> v;
         for (const auto& x : column[key]) v.push_back(x.get<double>());
@@ -108,15 +119,17 @@ Expected<nlohmann::json> evaluateAt(Session& s, int layer, const std::vector<int
                            {"mean_novel_score", mean("novel_score")}, {"baseline_mean_novel_score", mean("baseline_novel_score")},
                            {"mean_f1", mean("f1")}, {"baseline_mean_f1", mean("baseline_f1")},
                            {"mean_auprc", mean("auprc")}, {"baseline_mean_auprc", mean("baseline_auprc")},
-                           {"loop_win_rate", static_cast<double>(wins) / static_cast<double>(std::max<size_t>(1, neurons.size()))},
-                           {"seconds_per_neuron", mean("seconds")}};
+                           {"loop_win_rate", static_cast<double>(wins) / static_cast<double>(std::max(1, scored))},
+                           {"seconds_per_neuron", mean("seconds")}, {"partial", partial}};
     return nlohmann::json{{"budget", budget}, {"neurons", list}, {"summary", summary}};
 }
 
 }  // namespace
 
 int runExplain(const QStringList& args) {
-    Command c(QStringLiteral("Explains one neuron with the agent loop (cached; --recompute runs it again)."));
+    Command c(QStringLiteral("Explains one neuron with the agent loop (cached; --recompute runs it again). Exit status 0: "
+                             "done; 3: a partial result (a failing LLM server cut the run short: the best explanation so far, "
+                             "\"stopped\" says why, test scores null when they could not be computed); 1: an error."));
     addSessionOptions(c);
     addTargetOptions(c);
     c.addFlag(QStringLiteral("transcript"), QStringLiteral("Also print the loop's transcript."));
@@ -135,7 +148,7 @@ int runExplain(const QStringList& args) {
     nlohmann::json j = summary(out->result, seconds, out->fromCache);
     if (c.isSet(QStringLiteral("transcript"))) j["transcript"] = out->transcript;
     printJson(j);
-    return 0;
+    return out->partial ? kExitPartial : 0;
 }
 
 int runEvaluate(const QStringList& args) {

@@ -36,6 +36,8 @@ void addSessionOptions(Command& c) {
                    .arg(LoopOptions{}.lengthBudget),
                QStringLiteral("N"), QString::number(LoopOptions{}.lengthBudget));
     c.addFlag(QStringLiteral("recompute"), QStringLiteral("Run the loop again even when the result is cached."));
+    c.addFlag(QStringLiteral("accept-partial"),
+              QStringLiteral("Answer with a cached partial run (one a failing LLM server cut short) instead of running again."));
     c.addValue(QStringLiteral("loop"),
                QStringLiteral("Loop constants as KEY=VALUE[,KEY=VALUE...] with the keys of the stored \"parameters\".\"loop\", "
                               "for example length_penalty=0.004,mode_gain=0.01 (they enter the cache key)."),
@@ -54,6 +56,7 @@ Expected<Session> openSession(const Command& c) {
     s.db = std::move(*db);
     const QString corpus = c.isSet(QStringLiteral("corpus")) ? c.value(QStringLiteral("corpus")) : defaultCorpusPath();
     s.session = std::make_unique<ExplainSession>(s.model, corpus, *s.db);
+    s.session->setAcceptPartial(c.isSet(QStringLiteral("accept-partial")));
     auto iters = c.intValue(QStringLiteral("max-iterations"), 0, 100);
     if (!iters) return Error{iters.error()};
     s.loop.maxIterations = *iters;
