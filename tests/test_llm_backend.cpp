@@ -1,6 +1,6 @@
-// The OpenAI-compatible backend against a fake server on 127.0.0.1 that answers from what the
-// prompt contains: the explainer names the most activating token it is shown, the simulator
-// predicts 10 on that token and 0 elsewhere.
+// The LLM backend over HTTP against a fake server on 127.0.0.1 (fake_llm_server.h) that
+// answers from what the prompt contains, checks each request's form for the server kind it
+// plays and counts the requests.
 #include "agents/explain_session.h"
 #include "agents/llm/llm_backend.h"
 #include "agents/splits.h"
@@ -11,14 +11,12 @@
 #include "fake_llm_server.h"
 
 #include <QFile>
-#include <QRegularExpression>
+#include <QProcess>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <atomic>
 #include <mutex>
-#include <thread>
 
 using namespace ns;
 
@@ -29,8 +27,9 @@ class TestLlmBackend final : public QObject {
     std::unique_ptr<CacheDb> m_db;
     std::unique_ptr<ExplainSession> m_session;
     std::unique_ptr<FakeServer> m_server;
+    QStringList m_warnings;
 
-    LlmConfig config(const QString& url) const {
+    LlmConfig config(const QString& url) {
         LlmConfig c;
         for (LlmEndpoint* e : {&c.explainer, &c.simulator, &c.refiner}) {
             e->baseUrl = url;
@@ -40,10 +39,12 @@ class TestLlmBackend final : public QObject {
             e->backoffMs = 20;
             e->apiKeyEnv = QStringLiteral("NS_TEST_API_KEY");
         }
+        c.simulator.logprobs = true;
         c.promptDir = QStringLiteral(NS_RESOURCE_DIR "/prompts");
+        c.warn = [this](const QString& w) { m_warnings << w; };
         return c;
     }
-    std::unique_ptr<LlmBackend> backend(const QString& url) const {
+    std::unique_ptr<LlmBackend> backend(const QString& url) {
         auto b = LlmBackend::create(config(url), m_session->table());
         return b.ok() ? std::move(*b) : nullptr;
     }
@@ -53,7 +54,21 @@ class TestLlmBackend final : public QObject {
         o.maxIterations = 2;
         return o;
     }
+    /// The loop's defaults as the command line runs them over HTTP.
+    static LoopOptions cliDefaults() {
+        LoopOptions o;
+        o.maxModes = 4;
+        return o;
+    }
     static QString spec() { return QStringLiteral(NS_TEST_DATA_DIR "/calibration/he.json"); }
+    void reopen() {
+        m_session.reset();
+        m_db.reset();
+        auto db = CacheDb::open(m_dir.filePath(QStringLiteral("cache.sqlite")));
+        QVERIFY(db.ok());
+        m_db = std::move(*db);
+        m_session = std::make_unique<ExplainSession>(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), *m_db);
+    }
 
 private Q_SLOTS:
     void initTestCase() {
@@ -61,16 +76,17 @@ private Q_SLOTS:
         auto model = LanguageModel::load(QStringLiteral(NS_RESOURCE_DIR "/model"));
         QVERIFY(model.ok());
         m_model = *model;
-        auto db = CacheDb::open(m_dir.filePath(QStringLiteral("cache.sqlite")));
-        QVERIFY(db.ok());
-        m_db = std::move(*db);
-        m_session = std::make_unique<ExplainSession>(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), *m_db);
+        reopen();
         m_server = std::make_unique<FakeServer>();
     }
     void init() {
         m_server->mode = FakeServer::Mode::Normal;
+        m_server->kind = FakeServer::Kind::LlamaCpp;
         m_server->failFrom = m_server->failUntil = -1;
         m_server->requests = 0;
+        m_server->formErrors = 0;
+        m_server->trickyLogprobs = false;
+        m_warnings.clear();
     }
 
     void wholeLoopOverHttp() {
@@ -82,12 +98,21 @@ private Q_SLOTS:
         QCOMPARE(r.at("backend").get<std::string>(), std::string("openai"));
         QVERIFY2(r.at("modes")[0].at("explanation").get<std::string>().find("\" he\"") != std::string::npos,
                  r.at("modes")[0].at("explanation").get<std::string>().c_str());
+        // The explainer's own label, not the first words of the sentence.
+        QCOMPARE(r.at("modes")[0].at("label").get<std::string>(), std::string("the token he"));
+        QVERIFY(!r.contains("stopped"));
+        QCOMPARE(m_server->formErrors.load(), 0);
+        // What it cost, as the server counted it.
+        QCOMPARE(r.at("requests").get<int>(), m_server->requests.load());
+        QVERIFY(r.at("tokens").at("prompt").get<int>() > 0 && r.at("tokens").at("completion").get<int>() > 0);
         const double score = r.at("score").get<double>();
         // A random explanation, through the same simulator, on the same test split.
         auto record = m_session->record({-1, -1, spec()});
         QVERIFY(record.ok());
         const auto splits = splitRecord(*record, 0);
-        auto sim = b->simulate({QStringLiteral("the token \" zebra\""), std::nullopt}, splits.test);
+        ModeExplanation zebra;
+        zebra.text = QStringLiteral("the token \" zebra\"");
+        auto sim = b->simulate(zebra, splits.test);
         QVERIFY(sim.ok());
         const double random = pooledScore(splits.test, *sim);
         QVERIFY2(score > 0.8 && score > random + 0.5, qPrintable(QStringLiteral("loop %1, random %2").arg(score).arg(random)));
@@ -99,28 +124,107 @@ private Q_SLOTS:
         QVERIFY(r.dump().find("secret-key-4711") == std::string::npos);
         QVERIFY(out->transcript.dump().find("secret-key-4711") == std::string::npos);
         QVERIFY(r.dump().find("NS_TEST_API_KEY") != std::string::npos);  // the variable's name is kept
+        m_session.reset();
         m_db.reset();  // flush and close before reading the file's bytes
         for (const char* f : {"cache.sqlite", "cache.sqlite-wal"}) {
             QFile file(m_dir.filePath(QString::fromLatin1(f)));
             if (file.open(QIODevice::ReadOnly)) QVERIFY(!file.readAll().contains("secret-key-4711"));
         }
-        auto db = CacheDb::open(m_dir.filePath(QStringLiteral("cache.sqlite")));
+        reopen();
+    }
+
+    void defaultSettingsStayWithinTheRequestBudget_data() {
+        QTest::addColumn<QString>("target");
+        QTest::newRow("calibration neuron") << spec();
+        QTest::newRow("two planted modes") << QStringLiteral(NS_TEST_DATA_DIR "/calibration/pronouns_numbers.json");
+        QTest::newRow("real neuron 1/5") << QString();
+    }
+    void defaultSettingsStayWithinTheRequestBudget() {
+        QFETCH(QString, target);
+        QTemporaryDir fresh;  // no simulation stored by an earlier test
+        auto db = CacheDb::open(fresh.filePath(QStringLiteral("c.sqlite")));
         QVERIFY(db.ok());
-        m_db = std::move(*db);
-        m_session = std::make_unique<ExplainSession>(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), *m_db);
+        ExplainSession session(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), **db);
+        auto b = backend(m_server->url());
+        QVERIFY(b);
+        const ExplainTarget t = target.isEmpty() ? ExplainTarget{1, 5, {}} : ExplainTarget{-1, -1, target};
+        auto out = session.explain(t, *b, cliDefaults(), true);
+        QVERIFY2(out.ok(), qPrintable(out.ok() ? QString() : out.error()));
+        const int requests = m_server->requests;
+        qInfo("%d requests, %d prompt and %d completion tokens", requests, out->result.at("tokens").at("prompt").get<int>(),
+              out->result.at("tokens").at("completion").get<int>());
+        QVERIFY2(requests <= 100, qPrintable(QStringLiteral("%1 requests for one neuron").arg(requests)));
+        QCOMPARE(out->result.at("requests").get<int>(), requests);
+        // The same run again, on a backend that remembers nothing: every simulation comes
+        // from the cache, so only the explainer and refiner ask again.
+        m_server->requests = 0;
+        auto forgetful = backend(m_server->url());
+        auto again = session.explain(t, *forgetful, cliDefaults(), true);
+        QVERIFY(again.ok());
+        QVERIFY2(m_server->requests < requests / 2 + 2, qPrintable(QStringLiteral("%1 requests again, %2 the first time")
+                                                                     .arg(m_server->requests.load()).arg(requests)));
+        QCOMPARE(again->result.at("score").dump(), out->result.at("score").dump());
+    }
+
+    void eachServerKindGetsItsForm_data() {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("structured");
+        QTest::newRow("llama.cpp, found out") << int(FakeServer::Kind::LlamaCpp) << QStringLiteral("auto");
+        QTest::newRow("Ollama, found out") << int(FakeServer::Kind::Ollama) << QStringLiteral("auto");
+        QTest::newRow("vLLM, found out") << int(FakeServer::Kind::Vllm) << QStringLiteral("auto");
+        QTest::newRow("OpenAI, found out") << int(FakeServer::Kind::OpenAi) << QStringLiteral("auto");
+        QTest::newRow("LM Studio, found out") << int(FakeServer::Kind::LmStudio) << QStringLiteral("auto");
+        QTest::newRow("vLLM, configured") << int(FakeServer::Kind::Vllm) << QStringLiteral("vllm");
+    }
+    void eachServerKindGetsItsForm() {
+        QFETCH(int, kind);
+        QFETCH(QString, structured);
+        m_server->kind = static_cast<FakeServer::Kind>(kind);
+        LlmConfig c = config(m_server->url());
+        for (LlmEndpoint* e : {&c.explainer, &c.simulator, &c.refiner}) e->structured = *parseServerKind(structured);
+        auto b = LlmBackend::create(c, m_session->table());
+        QVERIFY(b.ok());
+        auto out = m_session->explain({-1, -1, spec()}, **b, small(), true);
+        QVERIFY2(out.ok(), qPrintable(out.ok() ? QString() : out.error()));
+        QCOMPARE(m_server->formErrors.load(), 0);
+        QVERIFY(out->result.at("score").get<double>() > 0.8);
+        // llama.cpp, vLLM and LM Studio tell their context; Ollama is given one; OpenAI's is assumed, with a warning.
+        const bool warned = m_warnings.join(QLatin1Char('\n')).contains(QStringLiteral("does not tell its context"));
+        QCOMPARE(warned, m_server->kind == FakeServer::Kind::OpenAi);
+    }
+
+    void theWrongModelIsNamed() {
+        m_server->kind = FakeServer::Kind::Ollama;  // lists two models
+        LlmConfig c = config(m_server->url());
+        c.explainer.model = c.simulator.model = c.refiner.model = QStringLiteral("llama3.1");
+        auto b = LlmBackend::create(c, m_session->table());
+        QVERIFY(b.ok());
+        auto out = m_session->explain({-1, -1, spec()}, **b, small(), true);
+        QVERIFY(!out.ok());
+        QVERIFY2(out.error().contains(QStringLiteral("the server has no model 'llama3.1'; it has: fake:latest, other:latest")),
+                 qPrintable(out.error()));
+        QCOMPARE(m_server->requests.load(), 0);
+        // A server with one model answers for any name: a warning, and the run goes on.
+        m_server->kind = FakeServer::Kind::LlamaCpp;
+        auto one = LlmBackend::create(c, m_session->table());
+        auto ran = m_session->explain({-1, -1, spec()}, **one, small(), true);
+        QVERIFY2(ran.ok(), qPrintable(ran.ok() ? QString() : ran.error()));
+        QVERIFY2(m_warnings.join(QLatin1Char('\n')).contains(QStringLiteral("serves one model, '/models/fake.gguf', and answers for 'llama3.1'")),
+                 qPrintable(m_warnings.join(QLatin1Char('\n'))));
     }
 
     void textEditsAreScoredByTheLlmSimulator() {
         auto b = backend(m_server->url());
         QVERIFY(b);
-        const std::vector<ModeExplanation> edit{{QStringLiteral("the token \" he\""), std::nullopt}};
-        auto offline = m_session->rescore({-1, -1, spec()}, edit, 0);
+        ModeExplanation he, she;
+        he.text = QStringLiteral("the token \" he\"");
+        she.text = QStringLiteral("the token \" she\"");
+        auto offline = m_session->rescore({-1, -1, spec()}, {he}, 0);
         QVERIFY(offline.ok() && !offline->has_value());  // nothing offline can run a text: not scored
-        auto scored = m_session->rescore({-1, -1, spec()}, edit, 0, b.get());
+        auto scored = m_session->rescore({-1, -1, spec()}, {he}, 0, b.get());
         QVERIFY2(scored.ok(), qPrintable(scored.ok() ? QString() : scored.error()));
         QVERIFY(scored->has_value() && **scored > 0.8);
-        const std::vector<ModeExplanation> wrong{{QStringLiteral("the token \" she\""), std::nullopt}};
-        auto worse = m_session->rescore({-1, -1, spec()}, wrong, 0, b.get());
+        auto worse = m_session->rescore({-1, -1, spec()}, {she}, 0, b.get());
         QVERIFY(worse.ok() && worse->has_value() && **worse < **scored);
     }
 
@@ -130,7 +234,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("fragment");
         QTest::addColumn<int>("requests");
         QTest::newRow("connection refused") << int(FakeServer::Mode::Normal) << true << QStringLiteral("cannot reach the server") << 0;
-        QTest::newRow("timeout") << int(FakeServer::Mode::Slow) << false << QStringLiteral("no answer within 1 s") << 3;
+        QTest::newRow("timeout") << int(FakeServer::Mode::Slow) << false << QStringLiteral("no answer within 1 s (after 3 attempts)") << 3;
         QTest::newRow("HTTP 500") << int(FakeServer::Mode::Error500) << false << QStringLiteral("HTTP 500") << 3;
         QTest::newRow("garbage") << int(FakeServer::Mode::Garbage) << false << QStringLiteral("not an OpenAI chat completion") << 3;
         QTest::newRow("half-valid JSON") << int(FakeServer::Mode::HalfJson) << false << QStringLiteral("malformed answer") << 3;
@@ -157,78 +261,62 @@ private Q_SLOTS:
         if (!refused) QCOMPARE(m_server->requests.load(), requests);  // one attempt and two retries
     }
 
-    void anOutageDuringRefinementLeavesWhatTheLoopHas() {
-        auto b = backend(m_server->url());
-        QVERIFY(b);
-        // Where refinement starts: the request count when the first explanation is reported.
-        int refineFrom = -1;
-        auto first = m_session->explain({-1, -1, spec()}, *b, small(), true, [&](const LoopEvent& e) {
-            if (e.kind == LoopEvent::Kind::Iteration && e.iteration == 0) refineFrom = m_server->requests;
-        });
-        QVERIFY(first.ok() && refineFrom > 0);
-        // The same run again, with the server failing every attempt of the refiner's first call.
+    void aServerDyingMidRunLeavesAPartialResult_data() {
+        QTest::addColumn<double>("at");  // where it dies, as a fraction of a whole run's requests
+        QTest::newRow("during refinement or test") << 0.8;
+        QTest::newRow("during the clusterings") << 0.45;
+    }
+    void aServerDyingMidRunLeavesAPartialResult() {
+        QFETCH(double, at);
+        const LoopOptions o = cliDefaults();
+        const ExplainTarget t{-1, -1, QStringLiteral(NS_TEST_DATA_DIR "/calibration/pronouns_numbers.json")};
+        auto whole = m_session->explain(t, *backend(m_server->url()), o, true);
+        QVERIFY(whole.ok());
+        const int total = m_server->requests;
         m_server->requests = 0;
-        m_server->failFrom = refineFrom;
-        m_server->failUntil = refineFrom + 3;
-        auto out = m_session->explain({-1, -1, spec()}, *b, small(), true);
+        m_server->failFrom = static_cast<int>(total * at);
+        QTemporaryDir cacheless;  // a fresh cache, so that nothing is answered from stored simulations
+        auto db = CacheDb::open(cacheless.filePath(QStringLiteral("c.sqlite")));
+        QVERIFY(db.ok());
+        ExplainSession session(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), **db);
+        auto out = session.explain(t, *backend(m_server->url()), o, true);
         QVERIFY2(out.ok(), qPrintable(out.ok() ? QString() : out.error()));
         const auto& r = out->result;
-        QVERIFY2(r.at("stopped").get<std::string>().find("HTTP 500") != std::string::npos, r.dump().c_str());
-        // The explanation it has: the first one, as no revision was made.
-        const auto& initial = first->result.at("iterations")[0].at("modes");
-        QCOMPARE(r.at("modes").size(), initial.size());
-        for (size_t m = 0; m < initial.size(); ++m) QCOMPARE(r.at("modes")[m].at("explanation").dump(), initial[m].at("explanation").dump());
-        QVERIFY(std::isfinite(r.at("score").get<double>()));
-        // Not cached: the next run tries again.
-        auto again = m_session->explain({-1, -1, spec()}, *b, small());
-        QVERIFY(again.ok());
-        QVERIFY(!again->fromCache || again->result.at("stopped").get<std::string>().empty());
+        QVERIFY(out->partial);
+        QVERIFY2(r.value("stopped", std::string()).find("HTTP 500") != std::string::npos, r.dump().c_str());
+        QVERIFY(!r.at("modes").empty());
+        QVERIFY(r.at("score").is_null() || r.at("score").is_number());
+        // Stored marked partial: not an answer to the next run, unless asked.
+        auto next = session.cached(t, *backend(m_server->url()), o);
+        QVERIFY(next.ok() && !next->has_value());
+        session.setAcceptPartial(true);
+        auto accepted = session.cached(t, *backend(m_server->url()), o);
+        QVERIFY(accepted.ok() && accepted->has_value() && (*accepted)->partial);
+        QCOMPARE((*accepted)->result.at("stopped").dump(), r.at("stopped").dump());
     }
 
-    void simulationFromLogprobs_data() {
-        QTest::addColumn<QString>("content");
-        QTest::addColumn<QByteArray>("logprobs");
-        QTest::addColumn<QList<float>>("expected");
-        const QString content = QStringLiteral("{\"activations\": [10, 0]}");
-        QTest::newRow("no logprobs: the numbers") << content << QByteArray("null") << QList<float>{10, 0};
-        QTest::newRow("expected value over the alternatives")
-            << content
-            << QByteArray("[{\"token\":\"{\\\"activations\\\": [\",\"logprob\":0},"
-                          "{\"token\":\"10\",\"logprob\":-0.69,\"top_logprobs\":[{\"token\":\"10\",\"logprob\":-0.693},{\"token\":\"6\",\"logprob\":-0.693}]},"
-                          "{\"token\":\",\",\"logprob\":0},"
-                          "{\"token\":\" 0\",\"logprob\":0,\"top_logprobs\":[{\"token\":\" 0\",\"logprob\":0}]},"
-                          "{\"token\":\"]}\",\"logprob\":0}]")
-            << QList<float>{8, 0};
-        QTest::newRow("incomplete logprobs: the numbers")
-            << content << QByteArray("[{\"token\":\"[\",\"logprob\":0},{\"token\":\"10\",\"logprob\":0}]") << QList<float>{10, 0};
-        QTest::newRow("fenced and clamped") << QStringLiteral("```json\n{\"activations\": [12, -3]}\n```") << QByteArray("null")
-                                            << QList<float>{10, 0};
-    }
-    void simulationFromLogprobs() {
-        QFETCH(QString, content);
-        QFETCH(QByteArray, logprobs);
-        QFETCH(QList<float>, expected);
-        ChatReply reply{content, nlohmann::json::parse(logprobs.toStdString())};
-        auto v = parseSimulation(reply, 2);
-        QVERIFY2(v.ok(), qPrintable(v.ok() ? QString() : v.error()));
-        QCOMPARE(v->size(), size_t(2));
-        for (int i = 0; i < 2; ++i) QVERIFY(std::abs((*v)[static_cast<size_t>(i)] - expected[i]) < 1e-3);
-    }
-
-    void malformedSimulations_data() {
-        QTest::addColumn<QString>("content");
-        QTest::addColumn<QString>("fragment");
-        QTest::newRow("too few") << QStringLiteral("{\"activations\": [1]}") << QStringLiteral("1 activations for 2 tokens");
-        QTest::newRow("no array") << QStringLiteral("{\"values\": [1, 2]}") << QStringLiteral("no \"activations\"");
-        QTest::newRow("not a number") << QStringLiteral("{\"activations\": [1, \"x\"]}") << QStringLiteral("not a number");
-        QTest::newRow("no json") << QStringLiteral("I think 7") << QStringLiteral("no JSON object");
-    }
-    void malformedSimulations() {
-        QFETCH(QString, content);
-        QFETCH(QString, fragment);
-        auto v = parseSimulation({content, nullptr}, 2);
-        QVERIFY(!v.ok());
-        QVERIFY2(v.error().contains(fragment), qPrintable(v.error()));
+    void theCommandLineExitsWithThreeForAPartialResult() {
+        QTemporaryDir dir;
+        const auto explain = [&](const QString& db, QByteArray* out) {
+            QProcess p;
+            p.start(QStringLiteral(NS_CLI_PATH),
+                    {QStringLiteral("explain"), QStringLiteral("--synthetic"), spec(), QStringLiteral("--backend"), QStringLiteral("openai"),
+                     QStringLiteral("--llm"), QStringLiteral("url=") + m_server->url(), QStringLiteral("--llm"), QStringLiteral("model=fake"),
+                     QStringLiteral("--llm"), QStringLiteral("retries=0"), QStringLiteral("--db"), dir.filePath(db)});
+            if (!p.waitForFinished(300000)) return -1;
+            *out = p.readAllStandardOutput();
+            return p.exitCode();
+        };
+        QByteArray out;
+        QCOMPARE(explain(QStringLiteral("whole.sqlite"), &out), 0);
+        // The same run with the server gone for its last request (a test simulation).
+        m_server->failFrom = m_server->requests - 1;
+        m_server->requests = 0;
+        QCOMPARE(explain(QStringLiteral("partial.sqlite"), &out), 3);
+        const auto j = nlohmann::json::parse(out.toStdString(), nullptr, false);
+        QVERIFY2(j.is_object() && j.value("stopped", std::string()).find("HTTP 500") != std::string::npos, out.constData());
+        QVERIFY(j.contains("requests") && j.contains("tokens"));
+        QVERIFY2(j.at("score").is_null(), out.constData());  // not scored on test, and says so
     }
 };
 
