@@ -318,6 +318,38 @@ private Q_SLOTS:
         QVERIFY(j.contains("requests") && j.contains("tokens"));
         QVERIFY2(j.at("score").is_null(), out.constData());  // not scored on test, and says so
     }
+
+    void batchExplainsPartialNeuronsAgain() {
+        const QString db = m_dir.filePath(QStringLiteral("batch.sqlite"));
+        const auto batch = [&](QByteArray* out) {
+            QProcess p;
+            p.start(QStringLiteral(NS_CLI_PATH),
+                    {QStringLiteral("batch"), QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--neurons"), QStringLiteral("5-6"),
+                     QStringLiteral("--backend"), QStringLiteral("openai"), QStringLiteral("--llm"), QStringLiteral("url=") + m_server->url(),
+                     QStringLiteral("--llm"), QStringLiteral("model=fake"), QStringLiteral("--llm"), QStringLiteral("retries=0"),
+                     QStringLiteral("--max-iterations"), QStringLiteral("1"), QStringLiteral("--db"), db});
+            if (!p.waitForFinished(600000)) return -1;
+            *out = p.readAllStandardOutput();
+            return p.exitCode();
+        };
+        QByteArray out;
+        QCOMPARE(batch(&out), 0);
+        const int both = m_server->requests;
+        // Again from scratch, with the server gone for the second neuron's last requests.
+        QFile::remove(db);
+        QFile::remove(db + QStringLiteral("-wal"));
+        QFile::remove(db + QStringLiteral("-shm"));
+        m_server->requests = 0;
+        m_server->failFrom = both - 1;
+        QCOMPARE(batch(&out), 3);
+        auto j = nlohmann::json::parse(out.toStdString(), nullptr, false);
+        QVERIFY2(j.value("partial", -1) == 1 && j.value("explained", -1) == 1, out.constData());
+        // The server is back: the partial neuron is explained again, the other comes from the cache.
+        m_server->failFrom = -1;
+        QCOMPARE(batch(&out), 0);
+        j = nlohmann::json::parse(out.toStdString(), nullptr, false);
+        QVERIFY2(j.value("partial", -1) == 0 && j.value("explained", -1) == 1 && j.value("cached", -1) == 1, out.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLlmBackend)
