@@ -16,6 +16,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
 #include <mutex>
 
 using namespace ns;
@@ -191,6 +192,29 @@ private Q_SLOTS:
         // llama.cpp, vLLM and LM Studio tell their context; Ollama is given one; OpenAI's is assumed, with a warning.
         const bool warned = m_warnings.join(QLatin1Char('\n')).contains(QStringLiteral("does not tell its context"));
         QCOMPARE(warned, m_server->kind == FakeServer::Kind::OpenAi);
+    }
+
+    void promptsFitTheContext() {
+        // The context llama.cpp reports sizes every prompt: a smaller one, more requests.
+        std::map<int, int> requests;
+        for (int context : {8192, 2048}) {
+            m_server->context = context;
+            m_server->requests = 0;
+            QTemporaryDir fresh;
+            auto db = CacheDb::open(fresh.filePath(QStringLiteral("c.sqlite")));
+            QVERIFY(db.ok());
+            ExplainSession session(m_model, QStringLiteral(NS_RESOURCE_DIR "/corpus/corpus.txt"), **db);
+            auto out = session.explain({-1, -1, spec()}, *backend(m_server->url()), small(), true);
+            QVERIFY2(out.ok(), qPrintable(out.ok() ? QString() : out.error()));
+            requests[context] = m_server->requests;
+        }
+        QVERIFY2(requests[2048] > requests[8192], qPrintable(QStringLiteral("%1 and %2").arg(requests[2048]).arg(requests[8192])));
+        // One too small for a single excerpt is an error that says so.
+        m_server->context = 300;
+        auto out = m_session->explain({-1, -1, spec()}, *backend(m_server->url()), small(), true);
+        m_server->context = 8192;
+        QVERIFY(!out.ok());
+        QVERIFY2(out.error().contains(QStringLiteral("more than the context of 300")), qPrintable(out.error()));
     }
 
     void theWrongModelIsNamed() {

@@ -256,7 +256,11 @@ Expected<std::vector<Revision>> LlmBackend::revise(const ReviseRequest& request)
     QString prompt;
     for (int shown = 6; shown >= 1; shown = shown > 1 ? shown / 2 : 0) {
         prompt = refinerPrompt(m_refinerPrompt, *m_table, request, shown);
-        if (estimateTokens(prompt, m_charsPerToken) + maxTokens + kPromptMargin <= r->context || shown == 1) break;
+        if (estimateTokens(prompt, m_charsPerToken) + maxTokens + kPromptMargin <= r->context) break;
+        if (shown == 1)
+            return makeError(QStringLiteral("LLM server %1 (refiner): the refiner's prompt for %2 modes needs about %3 tokens "
+                                            "with one miss each, more than the context of %4")
+                                 .arg(m_config.refiner.baseUrl).arg(k).arg(estimateTokens(prompt, m_charsPerToken)).arg(r->context));
     }
     auto rewritten = askForModes(*r, prompt, k, maxTokens);
     if (!rewritten) return Error{rewritten.error()};
