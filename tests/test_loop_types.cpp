@@ -144,6 +144,17 @@ private Q_SLOTS:
 
         auto back = loopResultFromJson(loopResultToJson(r, table));
         QVERIFY2(back.ok(), qPrintable(back.ok() ? QString() : back.error()));
+        // A partial run: stopped, not scored on test, with what the server was asked.
+        LoopResult cut = r;
+        cut.stopped = QStringLiteral("HTTP 500");
+        cut.testScored = false;
+        cut.usage = BackendUsage{12, 3400, 210};
+        const nlohmann::json partial = loopResultToJson(cut, table);
+        QVERIFY(partial.at("score").is_null() && partial.at("baseline_score").is_null());
+        auto readBack = loopResultFromJson(partial);
+        QVERIFY(readBack.ok() && !readBack->testScored && readBack->stopped == cut.stopped);
+        QVERIFY(readBack->usage && readBack->usage->requests == 12 && readBack->usage->completionTokens == 210);
+        QVERIFY(!loopResultToJson(*back, table).contains("stopped"));  // absent when the run completed
         QCOMPARE(back->neuron, r.neuron);
         QCOMPARE(back->seed, uint64_t(7));
         QCOMPARE(back->loop.score, 0.61);

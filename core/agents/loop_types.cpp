@@ -260,6 +260,13 @@ Expected<LoopResult> loopResultFromJson(const nlohmann::json& j) {
         }
         r.stopped = text(j, "stopped");
         r.seconds = field<double>(j, "seconds", 0.0);
+        // A partial run not scored on test has a null score.
+        r.testScored = !j.contains("score") || !j["score"].is_null();
+        if (j.contains("requests")) {
+            const nlohmann::json tokens = j.value("tokens", nlohmann::json::object());
+            r.usage = BackendUsage{field<int64_t>(j, "requests", 0), field<int64_t>(tokens, "prompt", 0),
+                                   field<int64_t>(tokens, "completion", 0)};
+        }
     } catch (const BadField& e) {
         return makeError(QStringLiteral("loop result: %1").arg(e.what));
     }
