@@ -305,7 +305,8 @@ private Q_SLOTS:
             sql.setDatabaseName(path);
             QVERIFY(sql.open());
             QSqlQuery q(sql);
-            for (const char* statement : {"DROP INDEX explanations_latest", "DROP INDEX reviews_by_run",
+            for (const char* statement : {"DROP TABLE llm_simulations", "ALTER TABLE explanations DROP COLUMN partial",
+                                          "DROP INDEX explanations_latest", "DROP INDEX reviews_by_run",
                                           "ALTER TABLE explanations DROP COLUMN mode_count", "ALTER TABLE explanations DROP COLUMN mode_texts",
                                           "UPDATE explanation_reviews SET explanation_id = NULL", "PRAGMA user_version = 5"})
                 QVERIFY2(q.exec(QLatin1String(statement)), statement);
