@@ -144,12 +144,15 @@ void ExplanationPanel::refresh() {
         return;
     }
     const LoopResult& r = *doc->result();
-    m_scores->setText(tr("%1 on test: r = %2 for the whole explanation; single-pass %3; random exemplars alone %4 (%5 backend)")
-                          .arg(r.neuron)
-                          .arg(r.loop.score, 0, 'f', 3)
-                          .arg(r.baseline.score, 0, 'f', 3)
-                          .arg(r.loop.randomScore, 0, 'f', 3)
-                          .arg(r.backend));
+    if (!r.testScored)
+        m_scores->setText(tr("%1: not scored on test (the run stopped: %2; %3 backend)").arg(r.neuron, r.stopped, r.backend));
+    else
+        m_scores->setText(tr("%1 on test: r = %2 for the whole explanation; single-pass %3; random exemplars alone %4 (%5 backend)%6")
+                              .arg(r.neuron)
+                              .arg(r.loop.score, 0, 'f', 3)
+                              .arg(r.baseline.score, 0, 'f', 3)
+                              .arg(r.loop.randomScore, 0, 'f', 3)
+                              .arg(r.backend, r.stopped.isEmpty() ? QString() : tr("; partial: %1").arg(r.stopped)));
     const auto decided = latest();
     const int selected = selectedMode();
     m_table->setRowCount(static_cast<int>(r.modes.size()));

@@ -104,11 +104,14 @@ Expected<void> writeReport(const QString& path, const ReportHeader& header, cons
         page.text(QStringLiteral("Model: %1\nCorpus: %2\nBackend: %3\nDate: %4")
                       .arg(header.model, header.corpus, r.backend.isEmpty() ? header.backend : r.backend, header.date.toString(Qt::ISODate)),
                   8.5, false, QColor(70, 70, 70));
-        page.text(QStringLiteral("Test correlation of the whole explanation: %1    single-pass baseline: %2    random exemplars alone: %3")
-                      .arg(r.loop.score, 0, 'f', 3)
-                      .arg(r.baseline.score, 0, 'f', 3)
-                      .arg(r.loop.randomScore, 0, 'f', 3),
-                  9.5, true);
+        if (!r.testScored)
+            page.text(QStringLiteral("Not scored on test: the run stopped (%1).").arg(r.stopped), 9.5, true);
+        else
+            page.text(QStringLiteral("Test correlation of the whole explanation: %1    single-pass baseline: %2    random exemplars alone: %3")
+                          .arg(r.loop.score, 0, 'f', 3)
+                          .arg(r.baseline.score, 0, 'f', 3)
+                          .arg(r.loop.randomScore, 0, 'f', 3),
+                      9.5, true);
         for (size_t m = 0; m < r.modes.size(); ++m) {
             const ModeResult& mode = r.modes[m];
             const Review d = m < nr.decided.size() ? nr.decided[m] : Review{};
