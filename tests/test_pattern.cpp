@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gpt2_table.h"
+
 #include <QTest>
 
 using namespace ns;
@@ -18,10 +20,7 @@ class TestPattern final : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        auto t = BpeTokenizer::loadDirectory(QStringLiteral(NS_TEST_DATA_DIR "/gpt2"));
-        QVERIFY(t.ok());
-        m_tok = std::make_unique<BpeTokenizer>(*t);
-        m_table = std::make_unique<TokenTable>(*m_tok);
+        QVERIFY(loadGpt2Table(m_tok, m_table));
     }
 
     void keysAreExactText() {

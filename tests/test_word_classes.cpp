@@ -7,6 +7,8 @@
 #include "agents/token_table.h"
 #include "tokenizer/bpe_tokenizer.h"
 
+#include "gpt2_table.h"
+
 #include <QTest>
 
 using namespace ns;
@@ -32,10 +34,7 @@ class TestWordClasses final : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        auto t = BpeTokenizer::loadDirectory(QStringLiteral(NS_TEST_DATA_DIR "/gpt2"));
-        QVERIFY(t.ok());
-        m_tok = std::make_unique<BpeTokenizer>(*t);
-        m_table = std::make_unique<TokenTable>(*m_tok);
+        QVERIFY(loadGpt2Table(m_tok, m_table));
     }
 
     void catalogueLoadsItsWordLists() {
