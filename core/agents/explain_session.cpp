@@ -141,12 +141,6 @@ Expected<QString> ExplainSession::cacheKey(const ExplainTarget& t, const Backend
     return sha256(QByteArray::fromStdString(k.dump()));
 }
 
-Expected<void> ExplainSession::prepareCorpusClasses() {
-    auto w = corpusWindows();
-    if (!w) return Error{w.error()};
-    return {};
-}
-
 Expected<std::optional<double>> ExplainSession::rescore(const ExplainTarget& t, const std::vector<ModeExplanation>& modes, uint64_t seed,
                                                         Backend* textSimulator, const nlohmann::json& storedSplits) {
     auto sim = simulateOnTest(t, modes, seed, textSimulator, storedSplits);

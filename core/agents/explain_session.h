@@ -69,10 +69,6 @@ public:
     using MiningProgressFn = std::function<bool(const MiningProgress&)>;
     /// The record of the target, mined and cached first when needed.
     Expected<NeuronRecord> record(const ExplainTarget& target, const MiningProgressFn& progress = {});
-    /// Makes the token classes measured on the corpus ("word_start") ready in table(): reads the
-    /// corpus once. explain() and rescore() do it themselves; a viewer that runs stored patterns
-    /// calls it first.
-    Expected<void> prepareCorpusClasses();
     /// The activation source the agents use for the target.
     Expected<std::unique_ptr<ActivationSource>> source(const ExplainTarget& target) const;
 
