@@ -65,6 +65,14 @@ private Q_SLOTS:
             QVERIFY2(std::fabs(mx - e.max) < 1e-4, "a top exemplar's maximum is its window's real maximum");
             QVERIFY(std::fabs(e.activations[e.maxIndex] - e.max) < 2e-3);  // stored in half precision
         }
+        // No neuron's top windows show one passage twice.
+        for (const auto& r : mined->neurons)
+            for (size_t i = 0; i < r.top.size(); ++i)
+                for (size_t j = 0; j < i; ++j) {
+                    const auto &a = r.top[i], &b = r.top[j];
+                    QVERIFY(a.window->document != b.window->document ||
+                            std::abs(a.window->offset + a.maxIndex - b.window->offset - b.maxIndex) >= o.windowTokens);
+                }
         // Stats cover every token once.
         QCOMPARE(mined->neurons[neuron].stats.tokens, mined->tokens);
         int64_t histTotal = 0;
@@ -162,6 +170,75 @@ private Q_SLOTS:
         QVERIFY2(r.error().contains(fragment), qPrintable(r.error()));
     }
 
+    // Top windows are distinct passages: a window whose peak is within one window length of a
+    // better window's peak in the same document is passed over, and the next best takes its place.
+    // Windows of 8 tokens: (document, offset, peak index, maximum).
+    void accumulatorKeepsDistinctPassages_data() {
+        QTest::addColumn<QVector<QVector<double>>>("windows");
+        QTest::addColumn<QVector<int>>("expectedTop");  // indices into windows, in rank order
+        using W = QVector<QVector<double>>;
+        QTest::newRow("neighbours, peaks 2 apart") << W{{0, 0, 7, 5}, {0, 8, 1, 4}, {1, 0, 3, 3}} << QVector<int>{0, 2};
+        QTest::newRow("neighbours, peaks 8 apart") << W{{0, 0, 7, 5}, {0, 8, 7, 4}, {1, 0, 3, 3}} << QVector<int>{0, 1};
+        QTest::newRow("other documents") << W{{0, 0, 7, 5}, {1, 0, 0, 4}, {2, 0, 0, 3}} << QVector<int>{0, 1};
+        QTest::newRow("a run of neighbours") << W{{0, 0, 7, 5}, {0, 8, 0, 4.5}, {0, 16, 0, 4}, {0, 24, 0, 3.5}, {0, 32, 7, 3}}
+                                            << QVector<int>{0, 2};
+        QTest::newRow("passed over, then the next best") << W{{0, 8, 4, 5}, {0, 0, 7, 4.9}, {0, 16, 0, 4.8}, {3, 0, 0, 1}}
+                                                         << QVector<int>{0, 3};
+    }
+    void accumulatorKeepsDistinctPassages() {
+        QFETCH(QVector<QVector<double>>, windows);
+        QFETCH(QVector<int>, expectedTop);
+        MineOptions o;
+        o.topK = 2;
+        o.windowTokens = 8;
+        NeuronAccumulator acc(o);
+        for (int i = 0; i < windows.size(); ++i) {
+            auto w = std::make_shared<TokenWindow>();
+            w->id = i;
+            w->document = static_cast<int64_t>(windows[i][0]);
+            w->offset = static_cast<int64_t>(windows[i][1]);
+            w->tokens.assign(8, 1);
+            float acts[8] = {};
+            acts[static_cast<int>(windows[i][2])] = static_cast<float>(windows[i][3]);
+            acc.add(w, acts, 8, static_cast<uint64_t>(i));
+        }
+        const NeuronRecord r = acc.finish(0, 0, o);
+        QVector<int> got;
+        for (const auto& e : r.top) got.push_back(static_cast<int>(e.window->id));
+        QCOMPARE(got, expectedTop);
+    }
+
+    // The token histogram grows its range as larger values come and still counts every token in
+    // the bin its final edges give it.
+    void accumulatorHistogramIsExact() {
+        MineOptions o;
+        o.histogramBins = 8;
+        NeuronAccumulator acc(o);
+        std::vector<float> all;
+        for (int i = 0; i < 50; ++i) {
+            auto w = std::make_shared<TokenWindow>();
+            w->id = i;
+            w->tokens.assign(5, 1);
+            float acts[5];
+            for (int t = 0; t < 5; ++t) acts[t] = -0.3f + 0.013f * float((i * 7 + t * 3) % 97) * float(1 + i / 10);
+            acc.add(w, acts, 5, static_cast<uint64_t>(i));
+            all.insert(all.end(), acts, acts + 5);
+        }
+        const NeuronRecord r = acc.finish(0, 0, o);
+        const auto& edges = r.histogram.edges;
+        QCOMPARE(edges.size(), size_t(9));
+        QVERIFY(edges.back() > *std::max_element(all.begin(), all.end()));
+        std::vector<int64_t> expected(8, 0);
+        for (float a : all) {
+            size_t b = 0;
+            while (b + 1 < expected.size() && a >= edges[b + 1]) ++b;
+            ++expected[b];
+        }
+        QCOMPARE(r.histogram.counts, expected);
+        QCOMPARE(r.stats.min, double(*std::min_element(all.begin(), all.end())));
+        QCOMPARE(r.stats.max, double(*std::max_element(all.begin(), all.end())));
+    }
+
     // The accumulator's fine bins merge exactly as the range doubles: a bin's sample is the
     // s smallest keys of all windows that fell in it.
     void accumulatorSamplesUniformly() {
@@ -174,6 +251,7 @@ private Q_SLOTS:
         for (int i = 0; i < 400; ++i) {
             auto w = std::make_shared<TokenWindow>();
             w->id = i;
+            w->document = i;  // one passage each, so every window may be a top window
             w->tokens = {1, 2};
             const float v = 0.01f * float((i * 37) % 400 + 1);  // 0.01 .. 4.0, growing range
             const float acts[2] = {v, -0.1f};

@@ -66,8 +66,9 @@ Expected<void> checkFinite(const TensorData& acts, const std::vector<std::shared
 
 QString MineOptions::key() const {
     // "f": the forward chunk's rows, which fix the last bits of every activation; records mined
-    // before chunks existed have no such part, so a cache mines them again.
-    return QStringLiteral("w%1-k%2-q%3x%4-r%5-h%6-s%7-f%8")
+    // before chunks existed have no such part, so a cache mines them again. "p": top windows are
+    // distinct passages (no two peaks within one window length of one document).
+    return QStringLiteral("w%1-k%2-q%3x%4-r%5-h%6-s%7-f%8-p")
         .arg(windowTokens).arg(topK).arg(quantileBins).arg(perBin).arg(randomCount).arg(histogramBins).arg(seed)
         .arg(kForwardChunkRows);
 }

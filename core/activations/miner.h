@@ -20,7 +20,8 @@ struct MineOptions {
                              ///< (a short document is one window; a tail under 8 tokens is left out)
     int batchSize = 32;      ///< windows gathered per forward call, rounded up to whole chunks of
                              ///< kForwardChunkRows; it never changes the records (see mineNeurons)
-    int topK = 40;
+    int topK = 40;           ///< top windows by maximum, no two of them peaking within one window
+                             ///< length of each other in one document (the same passage twice)
     int quantileBins = 5;    ///< bins of the window maxima over (0, max]
     int perBin = 8;          ///< windows sampled per bin
     int randomCount = 40;    ///< random windows, the same for every neuron

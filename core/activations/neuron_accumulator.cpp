@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace ns {
 namespace {
 
 constexpr double kHistLow = -0.25;  // below GELU's minimum (about -0.17); lower values land in bin 0
 constexpr int kFinePerCoarse = 4;
+// Top windows kept while mining per top exemplar of the record (see finish).
+constexpr int kTopCandidatesPerExemplar = 3;
 
 // The key top windows rank on: the window's maximum as the record stores its activations (half
 // precision). Other CPUs' kernels round the last bits (about 1e-7 of the value) differently;
@@ -32,6 +35,38 @@ void keepSmallestKeys(std::vector<StoredExemplar>* v, size_t n) {
     v->resize(n);
 }
 
+struct WindowMoments {
+    float max, min;
+    double sum, sumSq;
+    int64_t positive;
+};
+
+WindowMoments momentsOf(const float* acts, int length) {
+    WindowMoments m{acts[0], acts[0], 0, 0, 0};
+    for (int t = 0; t < length; ++t) {
+        const float a = acts[t];
+        m.max = std::max(m.max, a);
+        m.min = std::min(m.min, a);
+        m.sum += a;
+        m.sumSq += double(a) * a;
+        m.positive += a > 0;
+    }
+    return m;
+}
+
+// Bins start at kHistLow; values below land in bin 0, values above the range (none, once it has
+// grown) in the last.
+void binTokens(const float* acts, int length, double binsPerUnit, int64_t* counts, size_t bins) {
+    for (int t = 0; t < length; ++t) {
+        const double pos = (acts[t] - kHistLow) * binsPerUnit;
+        ++counts[pos <= 0 ? 0 : std::min(static_cast<size_t>(pos), bins - 1)];
+    }
+}
+
+std::vector<StoredExemplar>::iterator largestKey(std::vector<StoredExemplar>& bin) {
+    return std::max_element(bin.begin(), bin.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+}
+
 Exemplar expand(const StoredExemplar& s) {
     Exemplar e;
     e.window = s.window;
@@ -45,9 +80,10 @@ Exemplar expand(const StoredExemplar& s) {
 }  // namespace
 
 NeuronAccumulator::NeuronAccumulator(const MineOptions& o)
-    : m_topK(o.topK), m_perBin(o.perBin),
+    : m_topK(o.topK), m_topCandidates(kTopCandidatesPerExemplar * o.topK), m_perBin(o.perBin),
       m_levels(static_cast<size_t>(o.quantileBins * kFinePerCoarse)),
       m_levelCounts(static_cast<size_t>(o.quantileBins * kFinePerCoarse), 0),
+      m_levelLargestKey(static_cast<size_t>(o.quantileBins * kFinePerCoarse), 0),
       m_histWidth(1.0 / o.histogramBins), m_hist(static_cast<size_t>(o.histogramBins), 0) {}
 
 void NeuronAccumulator::growLevelRange(double value) {
@@ -63,6 +99,7 @@ void NeuronAccumulator::growLevelRange(double value) {
             for (auto& e : m_levels[2 * j + 1]) merged.push_back(std::move(e));
             keepSmallestKeys(&merged, static_cast<size_t>(m_perBin));
             m_levels[j] = std::move(merged);
+            if (static_cast<int>(m_levels[j].size()) == m_perBin) m_levelLargestKey[j] = largestKey(m_levels[j])->key;
             m_levelCounts[j] = m_levelCounts[2 * j] + m_levelCounts[2 * j + 1];
         }
         for (size_t j = F / 2; j < F; ++j) {
@@ -85,28 +122,20 @@ void NeuronAccumulator::growHistogramRange(double value) {
 
 void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, const float* acts, int length,
                             uint64_t key) {
-    float wmax = acts[0];
-    if (m_tokens == 0) m_min = m_max = acts[0];
-    // This loop runs for every neuron at every token: the histogram's range and scale are
-    // computed once, and again only when the range grows.
-    double histTop = kHistLow + m_histWidth * m_hist.size(), binsPerUnit = 1.0 / m_histWidth;
-    for (int t = 0; t < length; ++t) {
-        const float a = acts[t];
-        wmax = std::max(wmax, a);
-        m_sum += a;
-        m_sumSq += double(a) * a;
-        m_min = std::min<double>(m_min, a);
-        m_max = std::max<double>(m_max, a);
-        m_positive += a > 0;
-        if (a >= histTop) {
-            growHistogramRange(a);
-            histTop = kHistLow + m_histWidth * m_hist.size();
-            binsPerUnit = 1.0 / m_histWidth;
-        }
-        const double pos = (a - kHistLow) * binsPerUnit;
-        const auto bin = pos <= 0 ? 0 : std::min(static_cast<size_t>(pos), m_hist.size() - 1);
-        ++m_hist[bin];
-    }
+    // These loops run for every neuron at every token, so they keep to locals: the histogram's
+    // stores could alias members and would keep every running sum in memory. Growing the
+    // histogram's range once for the window's maximum, before binning, gives the same counts as
+    // growing it token by token: its bins double from a fixed origin and merge exactly.
+    const WindowMoments w = momentsOf(acts, length);
+    if (w.max >= kHistLow + m_histWidth * m_hist.size()) growHistogramRange(w.max);
+    binTokens(acts, length, 1.0 / m_histWidth, m_hist.data(), m_hist.size());
+    if (m_tokens == 0) m_min = w.min, m_max = w.max;
+    m_min = std::min<double>(m_min, w.min);
+    m_max = std::max<double>(m_max, w.max);
+    m_sum += w.sum;
+    m_sumSq += w.sumSq;
+    m_positive += w.positive;
+    const float wmax = w.max;
     m_tokens += length;
     auto store = [&]() {
         StoredExemplar s;
@@ -117,11 +146,11 @@ void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, co
         s.key = key;
         return s;
     };
-    // Top-k by window maximum.
-    if (static_cast<int>(m_top.size()) < m_topK) {
+    // Top candidates by window maximum (finish picks the top-k among them).
+    if (static_cast<int>(m_top.size()) < m_topCandidates) {
         m_top.push_back(store());
         std::push_heap(m_top.begin(), m_top.end(), heapCmp);
-    } else if (m_topK > 0 && rankKey(wmax) > rankKey(m_top.front().max)) {  // a later window loses a tie
+    } else if (m_topCandidates > 0 && rankKey(wmax) > rankKey(m_top.front().max)) {  // a later window loses a tie
         std::pop_heap(m_top.begin(), m_top.end(), heapCmp);
         m_top.back() = store();
         std::push_heap(m_top.begin(), m_top.end(), heapCmp);
@@ -136,9 +165,10 @@ void NeuronAccumulator::add(const std::shared_ptr<const TokenWindow>& window, co
     auto& bin = m_levels[j];
     if (static_cast<int>(bin.size()) < m_perBin) {
         bin.push_back(store());
-    } else {
-        auto worst = std::max_element(bin.begin(), bin.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-        if (key < worst->key) *worst = store();
+        if (static_cast<int>(bin.size()) == m_perBin) m_levelLargestKey[j] = largestKey(bin)->key;
+    } else if (key < m_levelLargestKey[j]) {  // a full bin: the comparison touches no exemplar
+        *largestKey(bin) = store();
+        m_levelLargestKey[j] = largestKey(bin)->key;
     }
 }
 
@@ -146,12 +176,26 @@ NeuronRecord NeuronAccumulator::finish(int layer, int neuron, const MineOptions&
     NeuronRecord r;
     r.layer = layer;
     r.neuron = neuron;
-    auto top = m_top;
-    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return topLess(b, a); });
-    std::vector<int64_t> topIds;
-    for (const auto& s : top) {
-        r.top.push_back(expand(s));
+    auto candidates = m_top;
+    std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return topLess(b, a); });
+    // Greedy in rank order: a window whose peak lies within one window length of a kept window's
+    // peak in the same document shows the same passage again, so it is passed over. Windows are
+    // consecutive and do not overlap, so only a neighbour can conflict and each kept window
+    // passes over at most two: 3k candidates always hold the k windows this rule keeps.
+    std::vector<int64_t> topIds;  // every candidate looked at, kept or passed over
+    std::vector<StoredExemplar> top;
+    for (const auto& s : candidates) {
+        if (static_cast<int>(r.top.size()) == m_topK) break;
         topIds.push_back(s.window->id);
+        Exemplar e = expand(s);
+        const int64_t peak = e.window->offset + e.maxIndex;
+        const bool samePassage = std::any_of(r.top.begin(), r.top.end(), [&](const Exemplar& kept) {
+            return kept.window->document == e.window->document &&
+                   std::abs(kept.window->offset + kept.maxIndex - peak) < o.windowTokens;
+        });
+        if (samePassage) continue;
+        r.top.push_back(std::move(e));
+        top.push_back(s);
     }
 
     double M = 0;  // the largest window maximum (the first top window's, up to a half step)

@@ -19,7 +19,8 @@ struct StoredExemplar {
 };
 
 /// The streaming state of one neuron. Memory is bounded by the options (k, bins, samples),
-/// never by the corpus: top-k is a heap; each fine bin of window maxima keeps the s windows of
+/// never by the corpus: top-k is a heap of 3k candidates, from which no two windows are kept
+/// whose peaks are within one window length in one document; each fine bin of window maxima keeps the s windows of
 /// smallest priority (a uniform sample that merges exactly when the bin range doubles); the
 /// token histogram doubles its range by merging neighbouring bins, also exactly.
 class NeuronAccumulator {
@@ -34,12 +35,13 @@ private:
     void growLevelRange(double value);
     void growHistogramRange(double value);
 
-    int m_topK, m_perBin;
-    std::vector<StoredExemplar> m_top;  // min-heap on max
+    int m_topK, m_topCandidates, m_perBin;
+    std::vector<StoredExemplar> m_top;  // min-heap on max, m_topCandidates of them
     // Fine bins over (0, m_levelTop]; windows with max <= 0 are not binned.
     double m_levelTop = 0;
     std::vector<std::vector<StoredExemplar>> m_levels;
     std::vector<int64_t> m_levelCounts;
+    std::vector<uint64_t> m_levelLargestKey;  // of a full bin, so most windows never touch its exemplars
     // Token histogram over [kHistLow, kHistLow + width * bins).
     double m_histWidth;
     std::vector<int64_t> m_hist;
