@@ -110,7 +110,10 @@ private Q_SLOTS:
         QCOMPARE(cell(0, 2), QStringLiteral("scoring..."));
         keep(std::nullopt);
         QCOMPARE(cell(0, 2), QStringLiteral("not scored"));
-        QVERIFY(cell(0, 1).endsWith(QStringLiteral("biblical genealogies")));
+        // The agents' label still names the mode; the text is the person's.
+        QVERIFY2(cell(0, 1).startsWith(QStringLiteral("label of Fires")) &&
+                     cell(0, 1).endsWith(QStringLiteral("[text edited]\nbiblical genealogies")),
+                 qPrintable(cell(0, 1)));
         QVERIFY(headline().contains(QStringLiteral("not scored")));
     }
 

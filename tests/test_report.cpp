@@ -210,13 +210,13 @@ private Q_SLOTS:
         plot.resize(800, 330);
         drawRefinement(plot, RefinementSeries{});
         QVERIFY(hasText(plot, QStringLiteral("Not explained yet")));
-        QVERIFY(!plot.yAxis->ticks() && !plot.yAxis->tickLabels());
+        QVERIFY(!plot.yAxis->ticks() && !plot.yAxis->tickLabels() && !plot.yAxis->grid()->visible());
         // Then iterations arrive on the same plot: the message goes, the ticks come back.
         RefinementSeries s;
         s.add(0, 0.4, {0.4}, 0.3);
         drawRefinement(plot, s);
         QVERIFY(!hasText(plot, QStringLiteral("Not explained yet")));
-        QVERIFY(plot.yAxis->ticks() && plot.yAxis->tickLabels());
+        QVERIFY(plot.yAxis->ticks() && plot.yAxis->tickLabels() && plot.yAxis->grid()->visible());
     }
 
     void quotedTokensShowTheirSpaces_data() {
@@ -259,6 +259,7 @@ private Q_SLOTS:
         QVERIFY(text.contains(QStringLiteral("edited by person")) && text.contains(QStringLiteral("(text only)")));
         QVERIFY(text.contains(QStringLiteral("not scored")));
         QVERIFY(text.contains(QStringLiteral("[rejected]")));
+        QVERIFY(text.contains(QStringLiteral("Mode 2: label 2 [text edited]")));
         QVERIFY(text.contains(QStringLiteral("left out")));
         // Every chart captioned.
         for (int f = 1; f <= 3; ++f) QVERIFY(text.contains(QStringLiteral("Figure %1.").arg(f)));

@@ -56,6 +56,7 @@ void showEmpty(QCustomPlot& plot, const QString& message) {
     for (QCPAxis* a : {plot.xAxis, plot.yAxis}) {
         a->setTicks(!empty);
         a->setTickLabels(!empty);
+        a->grid()->setVisible(!empty);
     }
     plot.legend->setVisible(!empty);
     if (!empty) return;

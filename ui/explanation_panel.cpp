@@ -163,12 +163,13 @@ void ExplanationPanel::refresh() {
         const bool edited = now && carriesEdit(mode.explanation, d);
         const QString sentence = edited ? d.text : mode.explanation.text;
         const auto [score, why] = modeScoreCell(r, mode, d, now, m_pending.count(row) > 0);
-        const QString label = displayLabel(edited ? now->explanation : mode.explanation);
-        const QStringList cells{QString::number(m + 1), label + QLatin1Char('\n') + sentence, score,
+        // The agents' label names the mode (its cluster) also when a person rewrote its text.
+        const QString shown = displayLabel(mode.explanation) + (edited ? tr("  [text edited]") : QString()) + QLatin1Char('\n') + sentence;
+        const QStringList cells{QString::number(m + 1), shown, score,
                                 QString::number(mode.exemplarCount), d.status.isEmpty() ? tr("proposed") : d.status,
                                 d.status.isEmpty() ? tr("agent") : tr("%1, %2").arg(d.author, d.createdAt)};
         for (int c = 0; c < cells.size(); ++c) m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
-        m_table->item(row, 1)->setToolTip(edited ? tr("The edit's first words as its label, then the text as edited")
+        m_table->item(row, 1)->setToolTip(edited ? tr("The agents' label of this mode, then the text as a person edited it")
                                                  : tr("Label (at most %1 words), then the explanation").arg(kMaxLabelWords));
         m_table->item(row, 2)->setToolTip(why);
         m_table->item(row, 3)->setToolTip(tr("Test exemplars the run's clusterer assigns to this mode"));
@@ -227,7 +228,9 @@ std::pair<QString, QString> ExplanationPanel::modeScoreCell(const LoopResult& r,
     return holds ? std::pair{tr("edited, scored in whole"),
                              tr("The new pattern is scored within the whole explanation (above); a mode's own r needs the test "
                                 "exemplars the run assigned to it, which the run does not keep")}
-                 : std::pair{tr("not scored"), tr("The new pattern could not be scored")};
+                 : std::pair{tr("not scored"), tr("Not scored when it was kept: another mode's text-only edit left the whole "
+                                                  "explanation without an offline simulation. The line above gives the whole as "
+                                                  "decided now")};
 }
 
 void ExplanationPanel::showHistory() {

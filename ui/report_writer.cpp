@@ -112,12 +112,14 @@ void modes(ReportLayout& page, const NeuronReport& nr, const std::vector<Review>
         else if (mode.score) testR = QStringLiteral("%1 (%2)").arg(score(mode.score)).arg(mode.exemplarCount);
         else testR = r.testScored ? QStringLiteral("n/a (no test exemplar)") : QStringLiteral("n/a (not scored)");
         const QColor ink = isRejected ? kRejected : QColor(Qt::black);
+        // The agents' label names the mode (its cluster) also when a person rewrote its text.
         page.row({{QStringLiteral("Mode %1: %2%3\n%4")
                        .arg(m + 1)
-                       .arg(displayLabel(shown), isRejected ? QStringLiteral("  [rejected]") : QString(), shown.text),
+                       .arg(displayLabel(mode.explanation),
+                            isRejected ? QStringLiteral("  [rejected]") : edited ? QStringLiteral("  [text edited]") : QString(), shown.text),
                    ReportLayout::font(8.5), ink},
                   {status, ReportLayout::font(8), ink},
-                  {testR, ReportLayout::font(8.5, !isRejected && mode.score.has_value()), ink}},
+                  {testR, ReportLayout::font(8.5, !isRejected && !edited && mode.score.has_value()), ink}},
                  w, isRejected ? kRejected : modeColour(static_cast<int>(m)));
     }
     QString note = QStringLiteral("A mode's test r is its explanation on the test exemplars the run's clusterer assigned to it, with the "
