@@ -112,7 +112,7 @@ private Q_SLOTS:
         QCOMPARE(cell(0, 2), QStringLiteral("not scored"));
         // The agents' label still names the mode; the text is the person's.
         QVERIFY2(cell(0, 1).startsWith(QStringLiteral("label of Fires")) &&
-                     cell(0, 1).endsWith(QStringLiteral("[text edited]\nbiblical genealogies")),
+                     cell(0, 1).endsWith(QStringLiteral("[edited]\nbiblical genealogies")),
                  qPrintable(cell(0, 1)));
         QVERIFY(headline().contains(QStringLiteral("not scored")));
     }

@@ -259,7 +259,7 @@ private Q_SLOTS:
         QVERIFY(text.contains(QStringLiteral("edited by person")) && text.contains(QStringLiteral("(text only)")));
         QVERIFY(text.contains(QStringLiteral("not scored")));
         QVERIFY(text.contains(QStringLiteral("[rejected]")));
-        QVERIFY(text.contains(QStringLiteral("Mode 2: label 2 [text edited]")));
+        QVERIFY(text.contains(QStringLiteral("Mode 2: label 2 [edited]")));
         QVERIFY(text.contains(QStringLiteral("left out")));
         // Every chart captioned.
         for (int f = 1; f <= 3; ++f) QVERIFY(text.contains(QStringLiteral("Figure %1.").arg(f)));

@@ -164,7 +164,7 @@ void ExplanationPanel::refresh() {
         const QString sentence = edited ? d.text : mode.explanation.text;
         const auto [score, why] = modeScoreCell(r, mode, d, now, m_pending.count(row) > 0);
         // The agents' label names the mode (its cluster) also when a person rewrote its text.
-        const QString shown = displayLabel(mode.explanation) + (edited ? tr("  [text edited]") : QString()) + QLatin1Char('\n') + sentence;
+        const QString shown = displayLabel(mode.explanation) + (edited ? tr("  [edited]") : QString()) + QLatin1Char('\n') + sentence;
         const QStringList cells{QString::number(m + 1), shown, score,
                                 QString::number(mode.exemplarCount), d.status.isEmpty() ? tr("proposed") : d.status,
                                 d.status.isEmpty() ? tr("agent") : tr("%1, %2").arg(d.author, d.createdAt)};

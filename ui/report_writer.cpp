@@ -116,7 +116,7 @@ void modes(ReportLayout& page, const NeuronReport& nr, const std::vector<Review>
         page.row({{QStringLiteral("Mode %1: %2%3\n%4")
                        .arg(m + 1)
                        .arg(displayLabel(mode.explanation),
-                            isRejected ? QStringLiteral("  [rejected]") : edited ? QStringLiteral("  [text edited]") : QString(), shown.text),
+                            isRejected ? QStringLiteral("  [rejected]") : edited ? QStringLiteral("  [edited]") : QString(), shown.text),
                    ReportLayout::font(8.5), ink},
                   {status, ReportLayout::font(8), ink},
                   {testR, ReportLayout::font(8.5, !isRejected && !edited && mode.score.has_value()), ink}},
