@@ -223,7 +223,7 @@ private Q_SLOTS:
         QFile f(m_dir.filePath(QStringLiteral("own.json")));
         QVERIFY(f.open(QIODevice::ReadOnly));
         const json doc = json::parse(f.readAll().toStdString());
-        QVERIFY(doc.at("schema") == "neuronscope-export" && doc.at("version") == 2);
+        QVERIFY(doc.at("schema") == "neuronscope-export" && doc.at("version") == 3);
         QCOMPARE(doc.at("neurons").size(), size_t(4));
         const json& first = doc.at("neurons").at(0);
         QVERIFY(!first.at("record").at("exemplars").empty());

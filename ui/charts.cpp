@@ -4,6 +4,8 @@
 
 #include "agents/loop_types.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace ns {
@@ -32,33 +34,92 @@ RefinementSeries RefinementSeries::of(const LoopResult& r) {
     return s;
 }
 
-void drawRefinement(QCustomPlot& plot, const RefinementSeries& s) {
+namespace {
+
+/// The legend in a row of its own under the axes, so that it never covers a point; moved there
+/// once per plot (the charts are drawn again on the same plot).
+void legendBelow(QCustomPlot& plot) {
+    plot.legend->setVisible(true);
+    if (plot.legend->layout() != plot.plotLayout()) {
+        plot.plotLayout()->addElement(plot.plotLayout()->rowCount(), 0, plot.legend);
+        plot.plotLayout()->setRowStretchFactor(plot.plotLayout()->rowCount() - 1, 0.001);
+        plot.legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+        plot.legend->setWrap(4);
+        plot.legend->setBorderPen(Qt::NoPen);
+        plot.legend->setMargins(QMargins(4, 2, 4, 2));
+    }
+}
+
+/// A chart with nothing to show says so instead of showing bare axes.
+void showEmpty(QCustomPlot& plot, const QString& message) {
+    const bool empty = !message.isEmpty();
+    for (QCPAxis* a : {plot.xAxis, plot.yAxis}) {
+        a->setTicks(!empty);
+        a->setTickLabels(!empty);
+        a->grid()->setVisible(!empty);
+    }
+    plot.legend->setVisible(!empty);
+    if (!empty) return;
+    auto* text = new QCPItemText(&plot);
+    text->position->setType(QCPItemPosition::ptAxisRectRatio);
+    text->position->setCoords(0.5, 0.5);
+    text->setPositionAlignment(Qt::AlignCenter);
+    text->setText(message);
+    text->setColor(QColor(90, 90, 90));
+    QFont f = plot.font();
+    f.setPointSizeF(f.pointSizeF() * 1.2);
+    text->setFont(f);
+}
+
+}  // namespace
+
+void drawRefinement(QCustomPlot& plot, const RefinementSeries& s, const QString& emptyText) {
     plot.clearGraphs();
+    plot.clearItems();
     plot.xAxis->setLabel(QObject::tr("refinement iteration"));
     plot.yAxis->setLabel(QObject::tr("valid correlation"));
-    plot.legend->setVisible(true);
-    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    legendBelow(plot);
+    // Iterations are whole numbers: a tick on each (or on every few when there are many).
+    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+    ticker->setTickStep(1.0);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    plot.xAxis->setTicker(ticker);
+    plot.xAxis->setNumberPrecision(0);
     const QVector<double> x(s.index.begin(), s.index.end());
+    double low = 0, high = 1;
+    auto extend = [&](double v) {
+        if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
+    };
     for (size_t m = 0; m < s.modes.size(); ++m) {
         auto* g = plot.addGraph();
         g->setName(QObject::tr("mode %1").arg(m + 1));
         g->setPen(QPen(modeColour(static_cast<int>(m)), 1.2));
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
         g->setData(x, QVector<double>(s.modes[m].begin(), s.modes[m].end()));
+        for (double v : s.modes[m]) extend(v);
     }
     auto* whole = plot.addGraph();
     whole->setName(QObject::tr("whole explanation"));
     whole->setPen(QPen(QColor(214, 39, 40), 2.5));
     whole->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
     whole->setData(x, QVector<double>(s.whole.begin(), s.whole.end()));
+    for (double v : s.whole) extend(v);
     auto* base = plot.addGraph();
     base->setName(QObject::tr("single-pass baseline (valid)"));
     base->setPen(QPen(Qt::black, 1.5, Qt::DashLine));
-    const double last = s.index.empty() ? 1 : std::max(1.0, s.index.back());
-    base->setData(QVector<double>{0, last}, QVector<double>{s.baseline, s.baseline});
-    if (s.index.empty()) base->setVisible(false), base->removeFromLegend();
-    plot.xAxis->setRange(-0.2, last + 0.2);
-    plot.yAxis->setRange(0, 1.02);
+    const double first = s.index.empty() ? 0 : std::min(0.0, s.index.front());
+    const double last = s.index.empty() ? 1 : std::max(first + 1, s.index.back());
+    base->setData(QVector<double>{first, last}, QVector<double>{s.baseline, s.baseline});
+    if (s.index.empty()) {
+        base->setVisible(false);
+        base->removeFromLegend();
+    } else {
+        extend(s.baseline);
+    }
+    showEmpty(plot, s.index.empty() ? emptyText : QString());
+    plot.xAxis->setRange(first - 0.3, last + 0.3);
+    // Correlations run from -1 to 1: the axis shows 0 to 1 and whatever falls below 0.
+    plot.yAxis->setRange(low < 0 ? std::max(-1.05, low - 0.05) : 0, high + 0.02);
 }
 
 void drawHistogram(QCustomPlot& plot, const Histogram& h) {
@@ -79,11 +140,12 @@ void drawHistogram(QCustomPlot& plot, const Histogram& h) {
     plot.yAxis->setRangeLower(0.8);
 }
 
-void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components) {
-    plot.clearGraphs();
+void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components, const QString& emptyText) {
+    plot.clearPlottables();
+    plot.clearItems();
     plot.xAxis->setLabel(QObject::tr("first principal component"));
     plot.yAxis->setLabel(QObject::tr("second principal component"));
-    plot.legend->setVisible(true);
+    legendBelow(plot);
     std::map<int, std::pair<QVector<double>, QVector<double>>> byMode;
     for (const ComponentPoint& c : components) {
         if (!c.mapped) continue;
@@ -92,12 +154,17 @@ void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& compon
         xy.second << c.mapY;
     }
     for (const auto& [mode, xy] : byMode) {
-        auto* g = plot.addGraph();
-        g->setName(mode < 0 ? QObject::tr("no mode") : QObject::tr("mode %1").arg(mode + 1));
-        g->setLineStyle(QCPGraph::lsNone);
+        // A QCPCurve keeps the points in the order given: a graph would sort them by x and draw
+        // only those its sorted-range search finds, and a mode whose points share one x (a
+        // single component, or all on one vertical) would vanish.
+        auto* g = new QCPCurve(plot.xAxis, plot.yAxis);
+        g->setName(QObject::tr("mode %1 (%2)").arg(mode < 0 ? QObject::tr("none") : QString::number(mode + 1)).arg(xy.first.size()));
+        g->setLineStyle(QCPCurve::lsNone);
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, modeColour(mode), 9));
-        g->setData(xy.first, xy.second, true);
+        g->setPen(QPen(modeColour(mode)));
+        g->setData(xy.first, xy.second);
     }
+    showEmpty(plot, byMode.empty() ? emptyText : QString());
     plot.rescaleAxes();
     plot.xAxis->scaleRange(1.15);
     plot.yAxis->scaleRange(1.15);

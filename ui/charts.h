@@ -3,6 +3,7 @@
 #include "activations/neuron_record.h"
 
 #include <QColor>
+#include <QObject>
 #include <QString>
 
 #include <vector>
@@ -31,10 +32,14 @@ struct RefinementSeries {
 };
 
 /// The charts, drawn by the same code on screen and in the PDF report.
-void drawRefinement(QCustomPlot& plot, const RefinementSeries& series);
+/// The legend sits under the axes; the y axis covers every value (negative correlations too);
+/// iterations get whole-number ticks. With no iteration the chart shows `emptyText` instead of axes' ticks.
+void drawRefinement(QCustomPlot& plot, const RefinementSeries& series, const QString& emptyText = QObject::tr("Not explained yet"));
 /// Token counts per activation bin, log scale; empty bins left out.
 void drawHistogram(QCustomPlot& plot, const Histogram& histogram);
-/// Components on the principal plane, one colour per mode.
-void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components);
+/// Components on the principal plane, one colour per mode, every mode drawn (its count in the
+/// legend, which sits under the axes); `emptyText` when no component has a position.
+void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components,
+                    const QString& emptyText = QObject::tr("Not explained yet"));
 
 }  // namespace ns

@@ -43,7 +43,10 @@ void CorrelationChart::redraw() {
         else if (doc->job() == NeuronDocument::Job::Queued) heading += tr(" (queued)");
     }
     m_heading->setText(heading);
-    drawRefinement(*m_plot, doc ? doc->refinement() : RefinementSeries{});
+    const QString empty = !doc                                   ? tr("No neuron shown")
+                          : doc->job() != NeuronDocument::Job::None ? tr("Explaining: the first iteration is on its way")
+                                                                   : tr("Not explained yet: press Explain");
+    drawRefinement(*m_plot, doc ? doc->refinement() : RefinementSeries{}, empty);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

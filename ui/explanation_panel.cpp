@@ -7,6 +7,7 @@
 #include "store/decisions.h"
 
 #include <QDialog>
+#include <QFontDatabase>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -17,6 +18,8 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace ns {
 namespace {
@@ -144,37 +147,90 @@ void ExplanationPanel::refresh() {
         return;
     }
     const LoopResult& r = *doc->result();
-    if (!r.testScored)
-        m_scores->setText(tr("%1: not scored on test (the run stopped: %2; %3 backend)").arg(r.neuron, r.stopped, r.backend));
-    else
-        m_scores->setText(tr("%1 on test: r = %2 for the whole explanation; single-pass %3; random exemplars alone %4 (%5 backend)%6")
-                              .arg(r.neuron)
-                              .arg(r.loop.score, 0, 'f', 3)
-                              .arg(r.baseline.score, 0, 'f', 3)
-                              .arg(r.loop.randomScore, 0, 'f', 3)
-                              .arg(r.backend, r.stopped.isEmpty() ? QString() : tr("; partial: %1").arg(r.stopped)));
     const auto decided = latest();
+    m_scores->setText(headline(r, doc->reviews()));
+    auto asDecided = decidedModes(r.modes, decided);
+    std::vector<const DecidedMode*> decidedOf(r.modes.size(), nullptr);
+    if (asDecided)
+        for (const DecidedMode& d : *asDecided) decidedOf[static_cast<size_t>(d.mode)] = &d;
     const int selected = selectedMode();
     m_table->setRowCount(static_cast<int>(r.modes.size()));
     for (size_t m = 0; m < r.modes.size(); ++m) {
         const int row = static_cast<int>(m);
         const ModeResult& mode = r.modes[m];
         const Review& d = decided[m];
-        const bool edited = d.status == decision::edited;
+        const DecidedMode* now = decidedOf[m];
+        const bool edited = now && carriesEdit(mode.explanation, d);
         const QString sentence = edited ? d.text : mode.explanation.text;
-        const QString score = m_pending.count(row) ? tr("scoring...")
-                              : !edited            ? scoreText(mode.score)
-                              : d.scored           ? tr("%1 (whole, edited)").arg(d.score, 0, 'f', 3)
-                                                   : tr("not scored");
-        const QStringList cells{QString::number(m + 1), displayLabel(mode.explanation) + QLatin1Char('\n') + sentence, score,
+        const auto [score, why] = modeScoreCell(r, mode, d, now, m_pending.count(row) > 0);
+        // The agents' label names the mode (its cluster) also when a person rewrote its text.
+        const QString shown = displayLabel(mode.explanation) + (edited ? tr("  [edited]") : QString()) + QLatin1Char('\n') + sentence;
+        const QStringList cells{QString::number(m + 1), shown, score,
                                 QString::number(mode.exemplarCount), d.status.isEmpty() ? tr("proposed") : d.status,
                                 d.status.isEmpty() ? tr("agent") : tr("%1, %2").arg(d.author, d.createdAt)};
         for (int c = 0; c < cells.size(); ++c) m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
-        m_table->item(row, 1)->setToolTip(tr("Label (at most %1 words), then the explanation").arg(kMaxLabelWords));
+        m_table->item(row, 1)->setToolTip(edited ? tr("The agents' label of this mode, then the text as a person edited it")
+                                                 : tr("Label (at most %1 words), then the explanation").arg(kMaxLabelWords));
+        m_table->item(row, 2)->setToolTip(why);
+        m_table->item(row, 3)->setToolTip(tr("Test exemplars the run's clusterer assigns to this mode"));
+        if (d.status == decision::rejected)
+            for (int c = 0; c < cells.size(); ++c) m_table->item(row, c)->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
     }
     m_table->resizeRowsToContents();
     if (selected >= 0 && selected < m_table->rowCount()) m_table->selectRow(selected);
     showHistory();
+}
+
+QString ExplanationPanel::headline(const LoopResult& r, const std::vector<Review>& reviews) const {
+    QString text;
+    if (!r.testScored)
+        text = tr("%1: not scored on test (the run stopped: %2; %3 backend)").arg(r.neuron, r.stopped, r.backend);
+    else
+        text = tr("%1 on test: r = %2 for the whole explanation as proposed; single-pass %3 at equal length; random exemplars "
+                  "alone %4 (%5 backend)%6")
+                   .arg(r.neuron)
+                   .arg(r.loop.score, 0, 'f', 3)
+                   .arg(r.baseline.score, 0, 'f', 3)
+                   .arg(r.loop.randomScore, 0, 'f', 3)
+                   .arg(r.backend, r.stopped.isEmpty() ? QString() : tr("; partial: %1").arg(r.stopped));
+    const auto ofRun = decisionsOfRun(reviews, r.runId);
+    const bool changed = std::any_of(ofRun.begin(), ofRun.end(), [](const Review& v) {
+        return v.status == decision::edited || v.status == decision::rejected;
+    });
+    if (!changed) return text;
+    const auto whole = decidedWholeScore(r, reviews);
+    return text + QLatin1Char('\n') +
+           (whole ? tr("As decided (edits in, rejected modes out): r = %1 for the whole explanation").arg(*whole, 0, 'f', 3)
+                  : tr("As decided (edits in, rejected modes out): the whole explanation is not scored (a text-only edit needs "
+                       "the LLM simulator: Settings > Backend)"));
+}
+
+std::pair<QString, QString> ExplanationPanel::modeScoreCell(const LoopResult& r, const ModeResult& mode, const Review& d,
+                                                            const DecidedMode* decided, bool pending) const {
+    if (pending) return {tr("scoring..."), tr("The decision is being kept (and the explanation scored with it)")};
+    if (d.status == decision::rejected)
+        return {tr("rejected"), tr("Left out of the explanation; as proposed it scored %1").arg(scoreText(mode.score))};
+    if (!decided || !carriesEdit(mode.explanation, d)) {
+        if (mode.score) return {scoreText(mode.score), tr("This mode on its %1 test exemplars and the random ones").arg(mode.exemplarCount)};
+        if (!r.testScored) return {tr("n/a"), tr("The run was not scored on test")};
+        return {tr("n/a"), tr("No test exemplar is assigned to this mode: a score on random exemplars alone would say nothing about it")};
+    }
+    // An edit's own score would need the test exemplars the run's clusterer assigned to the
+    // mode, which the run does not keep: the edit is scored within the whole explanation only.
+    // An approval of an edit stands on the edit's score.
+    const Review edit = scoredDecision(document()->reviews(), d);
+    const bool holds = edit.scored && decisionScoreHolds(r.modes, edit);
+    if (!decided->patternChanged)
+        return holds ? std::pair{tr("edited text, scored in whole"),
+                                 tr("Only the text changed; the LLM simulator scored it within the whole explanation (above)")}
+                     : std::pair{tr("not scored"), tr("Only the text changed: the agents' pattern no longer describes it, and "
+                                                      "free text needs the LLM simulator (Settings > Backend) to be scored")};
+    return holds ? std::pair{tr("edited, scored in whole"),
+                             tr("The new pattern is scored within the whole explanation (above); a mode's own r needs the test "
+                                "exemplars the run assigned to it, which the run does not keep")}
+                 : std::pair{tr("not scored"), tr("Not scored when it was kept: another mode's text-only edit left the whole "
+                                                  "explanation without an offline simulation. The line above gives the whole as "
+                                                  "decided now")};
 }
 
 void ExplanationPanel::showHistory() {
@@ -186,10 +242,14 @@ void ExplanationPanel::showHistory() {
     m_history->addItem(tr("proposed by the agents (%1): %2").arg(r.backend, r.modes[static_cast<size_t>(mode)].explanation.text));
     for (const Review& v : doc->reviews()) {
         if (v.mode != mode) continue;
-        const QString scored = v.status == decision::edited ? (v.scored ? tr(" (whole r = %1)").arg(v.score, 0, 'f', 3) : tr(" (not scored)"))
-                                                            : QString();
         // Decisions about earlier runs stay in the history, marked; they do not apply to this run.
-        const QString run = v.explanationId == r.runId ? QString() : tr(" [about an earlier run]");
+        const bool thisRun = v.explanationId == r.runId;
+        const bool changes = v.status == decision::edited || v.status == decision::rejected;
+        const bool holds = v.scored && (!thisRun || decisionScoreHolds(r.modes, v));
+        const QString scored = !changes ? QString()
+                               : holds  ? tr(" (whole explanation with it: r = %1)").arg(v.score, 0, 'f', 3)
+                                        : tr(" (not scored)");
+        const QString run = thisRun ? QString() : tr(" [about an earlier run]");
         m_history->addItem(tr("%1 by %2 at %3%4: %5%6").arg(v.status, v.author, v.createdAt, scored, v.text, run));
     }
 }
@@ -220,6 +280,8 @@ Expected<void> ExplanationPanel::decide(int mode, const QString& status, const Q
         auto decided = decidedModes(r.modes, withThis);
         if (!decided) return Error{decided.error()};
         for (const DecidedMode& d : *decided) whole.push_back(d.explanation);
+        // Every mode rejected: nothing is left to score.
+        rescore = !whole.empty();
     }
     m_pending.insert(mode);
     refresh();
@@ -239,7 +301,7 @@ Expected<void> ExplanationPanel::approve(int mode) {
     if (!doc || !doc->result() || mode < 0 || static_cast<size_t>(mode) >= doc->result()->modes.size())
         return makeError(tr("Select a mode first."));
     const Review last = latest()[static_cast<size_t>(mode)];
-    const bool edited = last.status == decision::edited;
+    const bool edited = carriesEdit(doc->result()->modes[static_cast<size_t>(mode)].explanation, last);
     return decide(mode, decision::approved, edited ? last.text : doc->result()->modes[static_cast<size_t>(mode)].explanation.text,
                   edited ? last.pattern : QString(), false);
 }
@@ -248,19 +310,31 @@ Expected<void> ExplanationPanel::reject(int mode) {
     const NeuronDocument* doc = document();
     if (!doc || !doc->result() || mode < 0 || static_cast<size_t>(mode) >= doc->result()->modes.size())
         return makeError(tr("Select a mode first."));
-    return decide(mode, decision::rejected, doc->result()->modes[static_cast<size_t>(mode)].explanation.text, {}, false);
+    // Leaving a mode out changes the whole explanation: it is scored again without it.
+    return decide(mode, decision::rejected, doc->result()->modes[static_cast<size_t>(mode)].explanation.text, {}, true);
 }
 
 Expected<void> ExplanationPanel::edit(int mode, const QString& text, const QString& patternJson) {
+    const NeuronDocument* doc = document();
+    if (!doc || !doc->result() || mode < 0 || static_cast<size_t>(mode) >= doc->result()->modes.size())
+        return makeError(tr("Select a mode first."));
     if (text.trimmed().isEmpty()) return makeError(tr("An explanation needs some text."));
+    const ModeExplanation& proposed = doc->result()->modes[static_cast<size_t>(mode)].explanation;
     QString pattern = patternJson.trimmed();
     if (!pattern.isEmpty()) {
         auto p = patternFromJson(nlohmann::json::parse(pattern.toStdString(), nullptr, false));
         if (!p) return makeError(tr("The pattern is not valid: %1").arg(p.error()));
         pattern = QString::fromStdString(patternToJson(*p).dump());
     }
-    // A pattern is what the offline simulator runs: an edited text without one is scored by the
-    // LLM simulator when one is set, else shown as not scored.
+    Review asEdited;
+    asEdited.status = decision::edited;
+    asEdited.pattern = pattern;
+    // The agents' pattern kept with a new text no longer describes it: the edit is text only,
+    // scored by the LLM simulator when one is set, else shown as not scored.
+    if (!editChangesPattern(proposed, asEdited)) {
+        if (text.trimmed() == proposed.text) return makeError(tr("Nothing was changed: edit the text or the pattern."));
+        pattern.clear();
+    }
     return decide(mode, decision::edited, text.trimmed(), pattern, true);
 }
 
@@ -270,15 +344,21 @@ void ExplanationPanel::openEditor() {
     if (!doc || !doc->result() || mode < 0 || static_cast<size_t>(mode) >= doc->result()->modes.size()) return;
     const Review last = latest()[static_cast<size_t>(mode)];
     const ModeExplanation& m = doc->result()->modes[static_cast<size_t>(mode)].explanation;
-    const bool edited = last.status == decision::edited;
+    const bool edited = carriesEdit(m, last);
     QDialog dialog(this);
     dialog.setWindowTitle(tr("Edit mode %1: %2").arg(mode + 1).arg(displayLabel(m)));
     auto* layout = new QVBoxLayout(&dialog);
     layout->addWidget(new QLabel(tr("Explanation"), &dialog));
     auto* text = new QPlainTextEdit(edited ? last.text : m.text, &dialog);
     layout->addWidget(text);
-    layout->addWidget(new QLabel(tr("Pattern (JSON; leave empty when only the text changes: it is then not scored)"), &dialog));
-    const QString pattern = edited ? last.pattern : m.pattern ? QString::fromStdString(patternToJson(*m.pattern).dump(2)) : QString();
+    auto* patternNote = new QLabel(tr("Pattern (JSON), what the offline simulator runs. Change it to have the edit scored; "
+                                      "with the pattern left as it is, only the text changed: the edit is then scored by the "
+                                      "LLM simulator when one is set (Settings > Backend), else not scored."),
+                                   &dialog);
+    patternNote->setWordWrap(true);
+    layout->addWidget(patternNote);
+    const QString pattern = edited && !last.pattern.isEmpty() ? QString::fromStdString(nlohmann::json::parse(last.pattern.toStdString(), nullptr, false).dump(2))
+                            : m.pattern ? QString::fromStdString(patternToJson(*m.pattern).dump(2)) : QString();
     auto* patternEdit = new QPlainTextEdit(pattern, &dialog);
     patternEdit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     layout->addWidget(patternEdit, 1);

@@ -7,6 +7,7 @@
 #include "util/expected.h"
 
 #include <set>
+#include <utility>
 #include <vector>
 
 class QLabel;
@@ -16,7 +17,10 @@ class QTableWidget;
 
 namespace ns {
 
+struct DecidedMode;
+struct LoopResult;
 struct ModeExplanation;
+struct ModeResult;
 
 /// The Explanations page: each mode's label and explanation with its score, and what people
 /// decided about it: Approve, Edit (text and, for the built-in backend, the pattern; re-scored
@@ -56,6 +60,12 @@ protected:
 
 private:
     void refresh();
+    /// The run's scores, and the whole explanation's as decided when a mode is edited or rejected.
+    QString headline(const LoopResult& r, const std::vector<Review>& reviews) const;
+    /// The Test r cell of a mode and its tooltip: the mode's own score, "n/a" with the reason,
+    /// or for an edit where its score is (a mode's column never holds a whole score).
+    std::pair<QString, QString> modeScoreCell(const LoopResult& r, const ModeResult& mode, const Review& decision,
+                                              const DecidedMode* decided, bool pending) const;
     void showHistory();
     void showImported();
     void openEditor();

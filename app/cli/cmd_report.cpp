@@ -53,11 +53,14 @@ int runReport(const QStringList& args) {
         auto reviews = (*db)->reviews((*model)->fingerprint(), *hash, target->layer, target->neuron);
         if (!reviews) return fail(reviews.error());
         nr.decided = latestDecisions(nr.result.modes.size(), *reviews, nr.result.runId);
+        nr.reviews = *reviews;
         auto imported = (*db)->importedExplanations((*model)->fingerprint(), *hash, target->layer, target->neuron);
         if (!imported) return fail(imported.error());
         nr.imported = std::move(*imported);
     }
-    ReportHeader header{QFileInfo((*model)->directory()).fileName(), QFileInfo(corpus).fileName(), backend.name()};
+    auto corpusHash = session.corpusHash();
+    if (!corpusHash) return fail(corpusHash.error());
+    const ReportHeader header = reportHeader(**model, corpus, *corpusHash, backend.name());
     const QString pdf = c.value(QStringLiteral("out"));
     if (auto w = writeReport(pdf, header, {nr}, *session.table()); !w) return fail(w.error());
     printJson({{"neuron", out->result.at("neuron")}, {"out", QFileInfo(pdf).absoluteFilePath().toStdString()},

@@ -2,6 +2,7 @@
 
 #include "activations/record_json.h"
 #include "agents/explain_session.h"
+#include "interchange/decided_explanation.h"
 #include "interchange/neuron_export.h"
 #include "interchange/openai_format.h"
 #include "model/language_model.h"
@@ -107,12 +108,19 @@ Expected<QByteArray> exportLayer(ExplainSession& session, CacheDb& db, const Lay
                 auto reviews = db.reviews(modelHash, *corpus, r.layer, n.neuron);
                 if (!reviews) return Error{reviews.error()};
                 json history = json::array();
-                for (const Review& v : *reviews)
+                auto typed = loopResultFromJson((*stored)->result);
+                if (!typed) return Error{typed.error()};
+                for (const Review& v : *reviews) {
+                    // A decision's score is the whole explanation's with it, never the mode's;
+                    // one that does not hold for the current run's modes is left out.
+                    const bool current = v.explanationId == (*stored)->id;
+                    const bool holds = v.scored && (!current || decisionScoreHolds(typed->modes, v));
                     history.push_back({{"mode", v.mode}, {"status", v.status.toStdString()}, {"text", v.text.toStdString()},
                                        {"pattern", v.pattern.isEmpty() ? json() : json::parse(v.pattern.toStdString(), nullptr, false)},
-                                       {"score", v.scored ? json(v.score) : json()},
+                                       {"whole_score", holds ? json(v.score) : json()},
                                        {"author", v.author.toStdString()}, {"time", v.createdAt.toStdString()},
-                                       {"run", v.explanationId}, {"current", v.explanationId == (*stored)->id}});
+                                       {"run", v.explanationId}, {"current", current}});
+                }
                 j["decisions"] = history;
                 j["status"] = status[n.neuron].status.toStdString();
             }
@@ -129,7 +137,7 @@ Expected<QByteArray> exportLayer(ExplainSession& session, CacheDb& db, const Lay
             items.push_back(j);
             if (stop(++done)) return makeError(QStringLiteral("stopped"));
         }
-        const json doc{{"schema", "neuronscope-export"}, {"version", 2},
+        const json doc{{"schema", "neuronscope-export"}, {"version", 3},
                        {"model", {{"directory", model.directory().toStdString()}, {"fingerprint", modelHash.toStdString()}}},
                        {"corpus", {{"path", session.corpusPath().toStdString()}, {"sha256", corpus->toStdString()}}},
                        {"neurons", items}};

@@ -7,7 +7,6 @@
 
 #include <QStringList>
 
-#include <algorithm>
 
 namespace ns {
 
@@ -35,17 +34,11 @@ Expected<void> describeExplanation(ExplainSession& session, const StoredExplanat
         n.predicted = std::move((*sim)->simulation);
         return {};
     }
-    const bool asProposed = decided->size() == result.value("modes", nlohmann::json::array()).size() &&
-                            std::all_of(decided->begin(), decided->end(), [](const DecidedMode& d) { return d.status != decision::edited; });
-    if (asProposed) {
-        n.score = optionalNumber(result, "score").value_or(0.0);  // null: a partial run not scored on test
-    } else {
-        for (auto it = reviews.rbegin(); it != reviews.rend(); ++it)
-            if (it->status == decision::edited || it->status == decision::rejected) {
-                if (it->scored) n.score = it->score;
-                break;
-            }
-    }
+    // Text the offline simulator cannot run: the score kept for the explanation as decided.
+    auto typed = loopResultFromJson(result);
+    if (!typed) return makeError(QStringLiteral("neuron %1/%2: %3").arg(n.layer).arg(n.neuron).arg(typed.error()));
+    typed->runId = run.id;
+    n.score = decidedWholeScore(*typed, reviews);
     return {};
 }
 

@@ -37,13 +37,20 @@ ModesMapPage::ModesMapPage(QWidget* parent) : DocumentPage(parent), m_plot(new Q
 }
 
 void ModesMapPage::observe(NeuronDocument* doc) {
-    if (doc) follow(&NeuronDocument::resultChanged, [this] { redraw(); });
+    if (doc) {
+        follow(&NeuronDocument::resultChanged, [this] { redraw(); });
+        follow(&NeuronDocument::jobChanged, [this] { redraw(); });
+    }
     redraw();
 }
 
 void ModesMapPage::redraw() {
     const NeuronDocument* doc = document();
-    drawClusterMap(*m_plot, doc && doc->result() ? doc->result()->points : std::vector<ComponentPoint>{});
+    const QString empty = !doc ? tr("No neuron shown")
+                          : !doc->result() ? (doc->job() != NeuronDocument::Job::None ? tr("Explaining: the modes appear when the run ends")
+                                                                                       : tr("Not explained yet: press Explain"))
+                                           : tr("This run kept no component positions");
+    drawClusterMap(*m_plot, doc && doc->result() ? doc->result()->points : std::vector<ComponentPoint>{}, empty);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
