@@ -5,6 +5,7 @@
 #include <QColor>
 #include <QString>
 
+#include <limits>
 #include <vector>
 
 class QCustomPlot;
@@ -32,8 +33,9 @@ struct RefinementSeries {
 
 /// The charts, drawn by the same code on screen and in the PDF report.
 void drawRefinement(QCustomPlot& plot, const RefinementSeries& series);
-/// Token counts per activation bin, log scale; empty bins left out.
-void drawHistogram(QCustomPlot& plot, const Histogram& histogram);
+/// The share of tokens per activation bin on a log scale (the activation density), empty bins
+/// left out; with a finite `activeThreshold`, the bins above it in full colour and a line there.
+void drawHistogram(QCustomPlot& plot, const Histogram& histogram, double activeThreshold = std::numeric_limits<double>::quiet_NaN());
 /// Components on the principal plane, one colour per mode.
 void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components);
 
