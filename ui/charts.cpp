@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 namespace ns {
 
@@ -122,22 +123,52 @@ void drawRefinement(QCustomPlot& plot, const RefinementSeries& s, const QString&
     plot.yAxis->setRange(low < 0 ? std::max(-1.05, low - 0.05) : 0, high + 0.02);
 }
 
-void drawHistogram(QCustomPlot& plot, const Histogram& h) {
+void drawHistogram(QCustomPlot& plot, const Histogram& h, double activeThreshold) {
     plot.clearPlottables();
+    plot.clearItems();
     plot.xAxis->setLabel(QObject::tr("activation"));
-    plot.yAxis->setLabel(QObject::tr("tokens (log)"));
+    plot.yAxis->setLabel(QObject::tr("share of tokens (log scale)"));
     plot.yAxis->setScaleType(QCPAxis::stLogarithmic);
     plot.yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    auto* bars = new QCPBars(plot.xAxis, plot.yAxis);
-    QVector<double> x, y;
-    for (size_t i = 0; i < h.counts.size() && i + 1 < h.edges.size(); ++i)
-        if (h.counts[i] > 0) x << 0.5 * (h.edges[i] + h.edges[i + 1]), y << static_cast<double>(h.counts[i]);
-    bars->setData(x, y);
-    if (h.edges.size() > 1) bars->setWidth(h.edges[1] - h.edges[0]);
-    bars->setBrush(QColor(255, 140, 40));
-    bars->setPen(Qt::NoPen);
+    plot.yAxis->setNumberFormat(QStringLiteral("eb"));
+    plot.yAxis->setNumberPrecision(0);
+    double total = 0;
+    for (int64_t c : h.counts) total += static_cast<double>(c);
+    // Bins above the active threshold in full orange: their area is the active density.
+    auto* quiet = new QCPBars(plot.xAxis, plot.yAxis);
+    auto* active = new QCPBars(plot.xAxis, plot.yAxis);
+    QVector<double> qx, qy, ax, ay;
+    double smallest = 1;
+    for (size_t i = 0; i < h.counts.size() && i + 1 < h.edges.size(); ++i) {
+        if (h.counts[i] <= 0 || total <= 0) continue;
+        const double share = static_cast<double>(h.counts[i]) / total, centre = 0.5 * (h.edges[i] + h.edges[i + 1]);
+        smallest = std::min(smallest, share);
+        if (std::isnan(activeThreshold) || h.edges[i + 1] > activeThreshold) ax << centre, ay << share;
+        else qx << centre, qy << share;
+    }
+    const double width = h.edges.size() > 1 ? h.edges[1] - h.edges[0] : 1;
+    for (const auto& [bars, x, y, colour] : {std::tuple{quiet, &qx, &qy, QColor(250, 200, 150)}, std::tuple{active, &ax, &ay, QColor(230, 110, 20)}}) {
+        bars->setData(*x, *y);
+        bars->setWidth(width);
+        bars->setBrush(colour);
+        bars->setPen(Qt::NoPen);
+        bars->setBaseValue(smallest / 4);
+    }
     plot.rescaleAxes();
-    plot.yAxis->setRangeLower(0.8);
+    plot.yAxis->setRange(smallest / 3, 1.5);
+    if (std::isfinite(activeThreshold) && !h.edges.empty()) {
+        auto* line = new QCPItemStraightLine(&plot);
+        line->point1->setCoords(activeThreshold, 1e-12);
+        line->point2->setCoords(activeThreshold, 1);
+        line->setPen(QPen(QColor(150, 40, 0), 1.5, Qt::DashLine));
+        auto* label = new QCPItemText(&plot);
+        label->position->setType(QCPItemPosition::ptPlotCoords);
+        label->position->setCoords(activeThreshold, 1);
+        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        label->setPadding(QMargins(4, 2, 4, 2));
+        label->setText(QObject::tr("active above %1").arg(activeThreshold, 0, 'f', 2));
+        label->setColor(QColor(150, 40, 0));
+    }
 }
 
 void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components, const QString& emptyText) {

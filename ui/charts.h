@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QString>
 
+#include <limits>
 #include <vector>
 
 class QCustomPlot;
@@ -35,8 +36,9 @@ struct RefinementSeries {
 /// The legend sits under the axes; the y axis covers every value (negative correlations too);
 /// iterations get whole-number ticks. With no iteration the chart shows `emptyText` instead of axes' ticks.
 void drawRefinement(QCustomPlot& plot, const RefinementSeries& series, const QString& emptyText = QObject::tr("Not explained yet"));
-/// Token counts per activation bin, log scale; empty bins left out.
-void drawHistogram(QCustomPlot& plot, const Histogram& histogram);
+/// The share of tokens per activation bin on a log scale (the activation density), empty bins
+/// left out; with a finite `activeThreshold`, the bins above it in full colour and a line there.
+void drawHistogram(QCustomPlot& plot, const Histogram& histogram, double activeThreshold = std::numeric_limits<double>::quiet_NaN());
 /// Components on the principal plane, one colour per mode, every mode drawn (its count in the
 /// legend, which sits under the axes); `emptyText` when no component has a position.
 void drawClusterMap(QCustomPlot& plot, const std::vector<ComponentPoint>& components,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agents/loop_types.h"
+#include "agents/activity.h"
 #include "agents/splits.h"
 
 namespace ns {
@@ -10,7 +11,7 @@ namespace ns {
 /// novel-token r, and F1 (threshold chosen on valid) and AUPRC against the tokens above
 /// `activeFraction` of `recordMax` (scores.h). A pure function of its inputs.
 TestScores testScores(const ExemplarSplits& splits, const Simulation& valid, const Simulation& test, double recordMax,
-                      int length, double activeFraction = 0.25, int minNovelActive = 5);
+                      int length, double activeFraction = kActiveFraction, int minNovelActive = 5);
 
 /// The largest activation of the record's exemplars, which "active" is a fraction of.
 double recordMaximum(const ExemplarSplits& splits, double statsMax);

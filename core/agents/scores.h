@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agents/activity.h"
 #include "agents/sample.h"
 
 #include <optional>
@@ -18,7 +19,7 @@ struct FlatSeries {
 FlatSeries flatten(const std::vector<Sample>& samples, const Simulation& simulation);
 
 /// Active tokens: truth > fraction * recordMax (fraction 0.25 by default).
-std::vector<char> activeTokens(const std::vector<double>& truth, double recordMax, double fraction = 0.25);
+std::vector<char> activeTokens(const std::vector<double>& truth, double recordMax, double fraction = kActiveFraction);
 
 /// F1 of "simulation >= threshold" against `active`; null when no token is active.
 std::optional<double> f1AtThreshold(const std::vector<double>& simulation, const std::vector<char>& active, double threshold);
