@@ -58,7 +58,7 @@ QVariant NeuronListModel::data(const QModelIndex& index, int role) const {
         case Explanation: return explained ? e->second.explanation : QString();
         }
     }
-    if (role == Qt::TextAlignmentRole && index.column() >= Max && index.column() <= Score)
+    if (role == Qt::TextAlignmentRole && (index.column() == Max || index.column() == FiringRate || index.column() == Score))
         return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
     if (role == Qt::ToolTipRole && index.column() == Explanation && explained) return e->second.explanation;
     if (role == Qt::ToolTipRole && index.column() == Status && explained) {
