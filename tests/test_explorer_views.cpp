@@ -188,6 +188,8 @@ private Q_SLOTS:
         QVERIFY(byCommand.count(QStringLiteral("Help > Keyboard shortcuts")));
         QVERIFY(byCommand.count(QStringLiteral("View > Transcript")));
         QVERIFY(byCommand.count(QStringLiteral("File > Export PDF")));
+        QVERIFY(byCommand.count(QStringLiteral("File > Settings")));
+        QVERIFY(byCommand.count(QStringLiteral("Explanations > Approve")));  // a page's button
     }
 
     void theBoxAndTheRowFollowTheNeuronShown() {
@@ -219,14 +221,16 @@ private Q_SLOTS:
         m_window->showNeuron(0, 3);
         NeuronDocument* doc = m_window->current();
         QStringList steps, bar;
-        connect(doc, &NeuronDocument::jobChanged, this, [&] {
+        const auto followSteps = connect(doc, &NeuronDocument::jobChanged, this, [&] {
             if (!doc->jobStep().isEmpty() && (steps.isEmpty() || steps.back() != doc->jobStep())) steps << doc->jobStep();
         });
         auto* progress = m_window->statusBar()->findChild<QProgressBar*>();
         QVERIFY(progress);
-        connect(progress, &QProgressBar::valueChanged, this, [&] { bar << progress->text(); });
+        const auto followBar = connect(progress, &QProgressBar::valueChanged, this, [&] { bar << progress->text(); });
         m_window->explainCurrent();
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->busy(), 240000);
+        disconnect(followSteps);  // the lambdas hold this function's locals
+        disconnect(followBar);
         QVERIFY(m_window->result());
         const QString all = steps.join(QStringLiteral(" | "));
         for (const char* stage : {"splitting the exemplars", "finding components by ablation", "single-pass baseline", "scoring on test"})

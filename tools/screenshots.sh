@@ -5,7 +5,9 @@
 # the background, own text with the explanation's simulation. Runs under Xvfb with a fresh
 # settings directory, so no window layout of an earlier session is restored.
 #   tools/screenshots.sh [BUILD_DIR] [OUT_DIR] [L/N]
-# Writes OUT_DIR/<width>x<height>/<scenario>.png, OUT_DIR/report.pdf and OUT_DIR/report-<page>.png.
+# Writes OUT_DIR/<width>x<height>/<scenario>.png and OUT_DIR/report-<page>.png. The environment
+# may name the neuron run in the background (NEURONSCOPE_BACKGROUND_NEURON) and the own text
+# (NEURONSCOPE_OWN_TEXT; the default suits 1/5, which fires on ' d', 'val', 'int').
 set -euo pipefail
 build=${1:-build}
 out=${2:-docs/screenshots}
@@ -23,7 +25,7 @@ shot() {  # shot NAME ARGS...: one picture, its path printed
   local name=$1
   shift
   mkdir -p "$out/$size"
-  gui "$@" --screenshot "$out/$size/$name.png"
+  gui "$@" --screenshot "$out/$size/$name.png" || return 1
   echo "$out/$size/$name.png"
 }
 
@@ -49,21 +51,19 @@ for size in 1600x1000 1366x768; do
   # Decisions are kept in the cache: made once, shown at both sizes (the browser's Status column).
   if [ "$size" = 1600x1000 ]; then shot decisions --neuron "$neuron" --tab Explanations "${decide[@]}"
   else shot decisions --neuron "$neuron" --tab Explanations; fi
-  # A run under way on one worker thread while the pages show another neuron: this picture has
-  # met a crash (SIGSEGV in the pattern fitter) now and then; it is said, and tried again.
-  for try in 1 2 3; do
-    shot background --neuron "$neuron" --background "$other" --tab Exemplars && break
-    echo "screenshots.sh: the background scenario failed (attempt $try of 3)" >&2
-    [ "$try" -lt 3 ] || exit 1
-  done
+  shot background --neuron "$neuron" --background "$other" --tab Exemplars
   shot modes_map --neuron "$neuron" --tab Modes
-  shot own_text --neuron "$neuron" --tab "Own text" --own-text "He said: \"The Lord of the Rings\" is a book, and so is The Hobbit."
+  shot own_text --neuron "$neuron" --tab "Own text" --own-text "${NEURONSCOPE_OWN_TEXT:-int d = rel(val, t); printf(\"%d %s\", d, res);}"
   shot transcript --neuron "$neuron" --tab Transcript
   shot refinement --neuron "$neuron" --tab Refinement
 done
 
+# Explanations other tools wrote, scored and listed next to NeuronScope's own.
+size=1600x1000
+shot imported --neuron "$neuron" --import tools/example_imports.jsonl
+
 # The PDF as a colleague receives it, decisions included; one PNG per page.
-gui --neuron "$neuron" --report "$out/report.pdf"
+gui --neuron "$neuron" --report "$work/report.pdf"
 rm -f "$out"/report-*.png
-pdftoppm -png -r 80 "$out/report.pdf" "$out/report"
+pdftoppm -png -r 80 "$work/report.pdf" "$out/report"
 ls "$out"/report-*.png

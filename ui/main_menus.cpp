@@ -63,7 +63,8 @@ void MainWindow::buildMenus() {
         }
         if (recent->isEmpty()) recent->addAction(tr("(none yet)"))->setEnabled(false);
     });
-    file->addAction(tr("&Settings..."), QKeySequence::Preferences, this, &MainWindow::editSettings);
+    // QKeySequence::Preferences is empty on X11 and Windows: one key everywhere.
+    file->addAction(tr("&Settings..."), QKeySequence(Qt::CTRL | Qt::Key_Comma), this, &MainWindow::editSettings);
     file->addSeparator();
     file->addAction(tr("&Export PDF..."), QKeySequence::Print, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF"), QStringLiteral("neuronscope-report.pdf"), tr("PDF (*.pdf)"));
@@ -113,6 +114,7 @@ void MainWindow::buildMenus() {
         table->horizontalHeaderItem(0)->setToolTip(tr("The menu and its command"));
         table->horizontalHeaderItem(1)->setToolTip(tr("The keys, as this system writes them"));
         table->verticalHeader()->setVisible(false);
+        table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
         table->setEditTriggers(QAbstractItemView::NoEditTriggers);
         for (int r = 0; r < table->rowCount(); ++r) {
             table->setItem(r, 0, new QTableWidgetItem(list[static_cast<size_t>(r)].first));
@@ -124,7 +126,7 @@ void MainWindow::buildMenus() {
         auto* close = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
         connect(close, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
         layout->addWidget(close);
-        dialog.resize(460, 420);
+        dialog.resize(520, 560);
         dialog.exec();
     });
 

@@ -231,5 +231,9 @@ int main(int argc, char** argv) {
         QObject::connect(&script, &QTimer::timeout, step);
         script.start(300);
     }
-    return app.exec();
+    const int status = app.exec();
+    // The window stops its workers and waits for them: a run still under way (a screenshot of a
+    // run in the background quits before it ends) must not outlive the statics it reads.
+    delete current.data();
+    return status;
 }
