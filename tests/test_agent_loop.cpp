@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSet>
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
@@ -201,6 +202,27 @@ private Q_SLOTS:
         for (const LoopEvent& e : events) iterations += e.kind == LoopEvent::Kind::Iteration;
         QCOMPARE(iterations, static_cast<int>(r.at("iterations").size()));
         QVERIFY(!out->transcript.empty());
+        // Progress counts the run's real steps in order: the four before refinement, one per
+        // iteration run ("iteration 2 of 12"), and the test scores last.
+        std::vector<LoopProgress> progress;
+        for (const LoopEvent& e : events)
+            if (e.kind == LoopEvent::Kind::Progress) progress.push_back(e.progress);
+        QVERIFY(!progress.empty());
+        QCOMPARE(progress.front().step, 0);
+        int previous = 0, iterationStages = 0;
+        QSet<int> stepsSeen;
+        for (const LoopProgress& p : progress) {
+            QCOMPARE(p.steps, loopSteps(LoopOptions{}));
+            QVERIFY2(p.step >= previous, qPrintable(p.stage));
+            previous = p.step;
+            stepsSeen.insert(p.step);
+            if (p.stage == QStringLiteral("iteration %1 of %2").arg(iterationStages + 1).arg(LoopOptions{}.maxIterations)) ++iterationStages;
+        }
+        for (int step = 0; step < 4; ++step) QVERIFY(stepsSeen.contains(step));
+        QCOMPARE(iterationStages, iterations - 1);  // iteration 0 is the first explanation
+        QCOMPARE(progress.back().step, loopSteps(LoopOptions{}) - 1);
+        QCOMPARE(progress.back().stage, QStringLiteral("scoring on test"));
+        QCOMPARE(progress.back().percent(), 100 * (loopSteps(LoopOptions{}) - 1) / loopSteps(LoopOptions{}));
     }
 
     void secondRunComesFromTheCache() {

@@ -49,25 +49,73 @@ private Q_SLOTS:
     void neuronList() {
         NeuronListModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QSortFilterProxyModel proxy;
+        NeuronListFilter proxy;
         proxy.setSourceModel(&model);
-        proxy.setSortRole(Qt::UserRole);
-        proxy.setFilterKeyColumn(-1);
         QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
         std::vector<NeuronSummary> n;
         for (int i = 0; i < 5; ++i) n.push_back({i, 5.0 - i, 0.0, 1.0, 0.1 * i});
         model.setLayer(3, n);
         QCOMPARE(model.rowCount(), 5);
         QCOMPARE(model.index(2, NeuronListModel::Neuron).data().toString(), QStringLiteral("3/2"));
-        model.setExplained(4, {QStringLiteral("approved"), 0.9, QStringLiteral("Fires on numbers.")});
-        QCOMPARE(model.index(4, NeuronListModel::Status).data().toString(), QStringLiteral("approved"));
+        // Neuron 4: all three modes approved; 2: one of five rejected, one edited; 1: none decided.
+        model.setExplained(4, {{3, 3, 0, 0}, 0.9, QStringLiteral("Fires on numbers.")});
+        model.setExplained(2, {{5, 1, 1, 1}, 0.4, QStringLiteral("Fires on names.")});
+        model.setExplained(1, {{2, 0, 0, 0}, 0.2, QStringLiteral("Fires on commas.")});
+        QCOMPARE(model.index(4, NeuronListModel::Status).data().toString(), QStringLiteral("3 approved of 3"));
+        QCOMPARE(model.index(2, NeuronListModel::Status).data().toString(), QStringLiteral("1 approved, 1 edited, 1 rejected of 5"));
+        QCOMPARE(model.index(1, NeuronListModel::Status).data().toString(), QStringLiteral("none decided of 2"));
+        QCOMPARE(model.index(0, NeuronListModel::Status).data().toString(), QStringLiteral("-"));
+        QVERIFY(model.index(2, NeuronListModel::Status).data(Qt::ToolTipRole).toString().contains(QStringLiteral("2 undecided")));
         proxy.sort(NeuronListModel::Max, Qt::AscendingOrder);
         QCOMPARE(proxy.index(0, 0).data().toString(), QStringLiteral("3/4"));
+        // By how much is decided: not explained, none decided, 3 of 5, all.
+        proxy.sort(NeuronListModel::Status, Qt::AscendingOrder);
+        QCOMPARE(proxy.index(2, 0).data().toString(), QStringLiteral("3/1"));
+        QCOMPARE(proxy.index(3, 0).data().toString(), QStringLiteral("3/2"));
+        QCOMPARE(proxy.index(4, 0).data().toString(), QStringLiteral("3/4"));
         proxy.setFilterFixedString(QStringLiteral("numbers"));  // search in explanation text
         QCOMPARE(proxy.rowCount(), 1);
         proxy.setFilterFixedString(QString());
+        // Every header says what its column holds.
+        for (int c = 0; c < NeuronListModel::ColumnCount; ++c)
+            QVERIFY(!model.headerData(c, Qt::Horizontal, Qt::ToolTipRole).toString().isEmpty());
         model.setLayer(0, {});
         QCOMPARE(proxy.rowCount(), 0);
+    }
+
+    void neuronListByDecisions_data() {
+        QTest::addColumn<int>("show");
+        QTest::addColumn<QString>("listed");
+        using Show = NeuronListFilter::Show;
+        QTest::newRow("all") << int(Show::All) << QStringLiteral("0 1 2 3 4");
+        QTest::newRow("explained") << int(Show::Explained) << QStringLiteral("1 2 4");
+        QTest::newRow("not explained") << int(Show::NotExplained) << QStringLiteral("0 3");
+        QTest::newRow("undecided modes") << int(Show::Undecided) << QStringLiteral("1 2");
+        QTest::newRow("rejected modes") << int(Show::Rejected) << QStringLiteral("2");
+        QTest::newRow("edited modes") << int(Show::Edited) << QStringLiteral("2");
+        QTest::newRow("every mode approved") << int(Show::FullyApproved) << QStringLiteral("4");
+        QTest::newRow("every mode decided") << int(Show::FullyDecided) << QStringLiteral("4");
+    }
+
+    void neuronListByDecisions() {
+        QFETCH(int, show);
+        QFETCH(QString, listed);
+        NeuronListModel model;
+        NeuronListFilter proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        std::vector<NeuronSummary> n;
+        for (int i = 0; i < 5; ++i) n.push_back({i, 5.0 - i, 0.0, 1.0, 0.1 * i});
+        model.setLayer(3, n);
+        model.setExplained(4, {{3, 3, 0, 0}, 0.9, QStringLiteral("Fires on numbers.")});
+        model.setExplained(2, {{5, 1, 1, 1}, 0.4, QStringLiteral("Fires on names.")});
+        model.setExplained(1, {{2, 0, 0, 0}, 0.2, QStringLiteral("Fires on commas.")});
+        proxy.sort(NeuronListModel::Neuron, Qt::AscendingOrder);
+        proxy.setShow(static_cast<NeuronListFilter::Show>(show));
+        QStringList shown;
+        for (int r = 0; r < proxy.rowCount(); ++r) shown << QString::number(model.neuronAt(proxy.mapToSource(proxy.index(r, 0)).row()));
+        QCOMPARE(shown.join(QLatin1Char(' ')), listed);
+        QCOMPARE(NeuronListFilter::showNames().size(), int(NeuronListFilter::Show::FullyDecided) + 1);
     }
 
     void exemplars() {

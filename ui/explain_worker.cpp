@@ -11,6 +11,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFileInfo>
 #include <QSaveFile>
 
 #include <algorithm>
@@ -137,10 +138,17 @@ LoopOptions ExplainWorker::loopOptions() const {
 void ExplainWorker::explain(qint64 job, const ExplainTarget& target, bool recompute) {
     const JobEnd end(this, job);
     if (!begin(job) || !open(job)) return;
+    const QString name = target.synthetic() ? QFileInfo(target.specPath).fileName() : QStringLiteral("%1/%2").arg(target.layer).arg(target.neuron);
     auto out = m_session->explain(
-        target, *m_backend, loopOptions(), recompute, [&](const LoopEvent& e) { Q_EMIT loopEvent(target, e); }, &m_cancel,
+        target, *m_backend, loopOptions(), recompute,
+        [&](const LoopEvent& e) {
+            // The bar counts the loop's real steps ("0/5: iteration 3 of 12"), not the whole run.
+            if (e.kind == LoopEvent::Kind::Progress) Q_EMIT progress(job, e.progress.percent(), tr("Explaining %1: %2").arg(name, e.progress.stage));
+            Q_EMIT loopEvent(target, e);
+        },
+        &m_cancel,
         [&](const MiningProgress& p) {
-            Q_EMIT progress(job, percentOf(p), tr("Mining"));
+            Q_EMIT progress(job, percentOf(p), tr("Explaining %1: mining its layer").arg(name));
             return !m_cancel.load();
         });
     if (!out) return m_cancel ? Q_EMIT cancelled(job) : Q_EMIT failed(job, out.error());
@@ -185,7 +193,7 @@ void ExplainWorker::importExplanations(qint64 job, const QString& path) {
             Q_EMIT progress(job, percentOf(p), tr("Mining"));
             return !m_cancel.load();
         });
-    if (!run) return Q_EMIT failed(job, run.error());
+    if (!run) return m_cancel ? Q_EMIT cancelled(job) : Q_EMIT failed(job, run.error());
     Q_EMIT imported(job, *run);
 }
 
@@ -205,7 +213,7 @@ void ExplainWorker::exportLayer(qint64 job, int layer, const QList<int>& neurons
         Q_EMIT progress(job, 100 * done / std::max(1, total), tr("Exporting layer %1").arg(layer));
         return !m_cancel.load();
     });
-    if (!out) return Q_EMIT failed(job, out.error());
+    if (!out) return m_cancel ? Q_EMIT cancelled(job) : Q_EMIT failed(job, out.error());
     if (directory) return Q_EMIT exported(job, QString::fromUtf8(*out));
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(*out) != out->size() || !f.commit())

@@ -12,8 +12,11 @@
 #include "store/cache_db.h"
 #include "store/decisions.h"
 
+#include <QAbstractButton>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -25,6 +28,9 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QHeaderView>
 
 namespace ns {
 
@@ -57,7 +63,8 @@ void MainWindow::buildMenus() {
         }
         if (recent->isEmpty()) recent->addAction(tr("(none yet)"))->setEnabled(false);
     });
-    file->addAction(tr("&Settings..."), QKeySequence::Preferences, this, &MainWindow::editSettings);
+    // QKeySequence::Preferences is empty on X11 and Windows: one key everywhere.
+    file->addAction(tr("&Settings..."), QKeySequence(Qt::CTRL | Qt::Key_Comma), this, &MainWindow::editSettings);
     file->addSeparator();
     file->addAction(tr("&Export PDF..."), QKeySequence::Print, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF"), QStringLiteral("neuronscope-report.pdf"), tr("PDF (*.pdf)"));
@@ -86,23 +93,95 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     auto* neuronMenu = menuBar()->addMenu(tr("&Neuron"));
-    neuronMenu->addAction(tr("&Explain"), this, [this] { explainCurrent(false); });
-    neuronMenu->addAction(tr("Explain &again"), this, [this] { explainCurrent(true); });
+    neuronMenu->addAction(tr("&Explain"), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] { explainCurrent(false); });
+    neuronMenu->addAction(tr("Explain &again"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), this, [this] { explainCurrent(true); });
+    neuronMenu->addAction(tr("&Cancel jobs"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelJobs);
+    neuronMenu->addSeparator();
     neuronMenu->addAction(tr("&Go to L/N..."), QKeySequence(Qt::CTRL | Qt::Key_G), this, [this] { m_browser->focusGoto(); });
+    neuronMenu->addAction(tr("&Filter the list..."), QKeySequence::Find, this, [this] { m_browser->focusFilter(); });
+    auto* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < m_tabs->count() && i < 9; ++i)
+        view->addAction(m_tabs->tabText(i), QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)), this,
+                        [this, i] { m_tabs->setCurrentIndex(i); });
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, [this] {
+        QDialog dialog(this);
+        dialog.setWindowTitle(tr("Keyboard shortcuts"));
+        auto* layout = new QVBoxLayout(&dialog);
+        const auto list = shortcuts();
+        auto* table = new QTableWidget(static_cast<int>(list.size()), 2, &dialog);
+        table->setHorizontalHeaderLabels({tr("Command"), tr("Shortcut")});
+        table->horizontalHeaderItem(0)->setToolTip(tr("The menu and its command"));
+        table->horizontalHeaderItem(1)->setToolTip(tr("The keys, as this system writes them"));
+        table->verticalHeader()->setVisible(false);
+        table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
+        table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        for (int r = 0; r < table->rowCount(); ++r) {
+            table->setItem(r, 0, new QTableWidgetItem(list[static_cast<size_t>(r)].first));
+            table->setItem(r, 1, new QTableWidgetItem(list[static_cast<size_t>(r)].second));
+        }
+        table->resizeColumnsToContents();
+        table->horizontalHeader()->setStretchLastSection(true);
+        layout->addWidget(table);
+        auto* close = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+        connect(close, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+        layout->addWidget(close);
+        dialog.resize(520, 560);
+        dialog.exec();
+    });
 
     // The default size fits a small laptop screen too.
     const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1366, 768);
     resize(std::min(1280, avail.width() * 95 / 100), std::min(820, avail.height() * 92 / 100));
-    // Layout as the person left it; this model and corpus go to the top of the recent list.
+    m_splitter->setSizes({width() * 2 / 5, width() * 3 / 5});
+    // Layout as the person left it, kept on the screen it opens on (a window saved on a larger
+    // screen would put its status bar out of sight); this model and corpus go to the top of the
+    // recent list.
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    if (!isMaximized() && !isFullScreen()) setGeometry(fittedGeometry(geometry(), avail));
     QStringList recentList = settings.value(QStringLiteral("recent")).toStringList();
     const QString entry = QFileInfo(m_model->directory()).absoluteFilePath() + QLatin1Char('\n') + QFileInfo(m_corpus).absoluteFilePath();
     recentList.removeAll(entry);
     recentList.prepend(entry);
     settings.setValue(QStringLiteral("recent"), recentList.mid(0, 8));
+}
+
+std::vector<std::pair<QString, QString>> MainWindow::shortcuts() const {
+    std::vector<std::pair<QString, QString>> out;
+    const auto plain = [](QString t) { return t.replace(QStringLiteral("&&"), QStringLiteral("\x01")).remove(QLatin1Char('&')).replace(QLatin1Char('\x01'), QLatin1Char('&')); };
+    for (QAction* top : menuBar()->actions()) {
+        if (!top->menu()) continue;
+        for (QAction* a : top->menu()->actions())
+            if (!a->shortcut().isEmpty())
+                out.push_back({plain(top->text()) + QStringLiteral(" > ") + plain(a->text()).remove(QStringLiteral("...")),
+                               a->shortcut().toString(QKeySequence::NativeText)});
+    }
+    // Buttons on the pages (their own keys and their mnemonics), named by the page they are on.
+    for (QAbstractButton* b : findChildren<QAbstractButton*>()) {
+        if (b->shortcut().isEmpty() || b->text().isEmpty() || b->window() != this) continue;
+        QString where = tr("Window");
+        for (int i = 0; i < m_tabs->count(); ++i)
+            if (m_tabs->widget(i)->isAncestorOf(b)) where = plain(m_tabs->tabText(i));
+        out.push_back({where + QStringLiteral(" > ") + plain(b->text()).remove(QStringLiteral("...")), b->shortcut().toString(QKeySequence::NativeText)});
+    }
+    return out;
+}
+
+QRect MainWindow::fittedGeometry(const QRect& window, const QRect& available) {
+    if (available.isEmpty()) return window;
+    // Room for the title bar a window manager adds above the client area.
+    const int titleBar = 32;
+    QRect r = window;
+    r.setWidth(std::min(r.width(), available.width()));
+    r.setHeight(std::min(r.height(), std::max(200, available.height() - titleBar)));
+    if (r.right() > available.right()) r.moveRight(available.right());
+    if (r.bottom() > available.bottom()) r.moveBottom(available.bottom());
+    if (r.left() < available.left()) r.moveLeft(available.left());
+    if (r.top() < available.top() + titleBar) r.moveTop(available.top() + titleBar);
+    return r;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -173,13 +252,17 @@ Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>
     m_exportCancelled = false;
     m_progress->setVisible(true);
     m_progress->setFormat(tr("Exporting %p%"));
-    auto r = writeReport(path, {QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName(), tr("built-in")}, reports,
+    const auto r = writeReport(path, {QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName(), tr("built-in")}, reports,
                          *m_table, [this](int done, int total) {
                              m_progress->setValue(100 * done / std::max(1, total));
                              QApplication::processEvents();
                              return !m_exportCancelled;
                          });
     updateJobs();
+    if (!r && m_exportCancelled) {
+        statusBar()->showMessage(tr("Cancelled: the PDF was not written"), 8000);
+        return {};
+    }
     return r;
 }
 

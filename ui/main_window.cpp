@@ -69,8 +69,7 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     big.setBold(true);
     m_title->setFont(big);
     m_explain = new QPushButton(tr("&Explain"), right);
-    m_explain->setToolTip(tr("Run the agent loop on this neuron (Ctrl+E); a cached result opens at once"));
-    m_explain->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_explain->setToolTip(tr("Run the agent loop on this neuron (Ctrl+E, Neuron > Explain); a cached result opens at once"));
     connect(m_explain, &QPushButton::clicked, this, [this] { explainCurrent(false); });
     head->addWidget(m_title, 1);
     head->addWidget(m_explain);
@@ -78,8 +77,11 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     m_tabs = new QTabWidget(right);
     rightLayout->addWidget(m_tabs, 1);
     split->addWidget(right);
+    // The browser may take half the window, so that its Explanation column can be read.
+    split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
-    split->setSizes({440, 840});
+    split->setChildrenCollapsible(false);
+    split->setSizes({520, 760});
     setCentralWidget(split);
     m_splitter = split;
     buildPages();
@@ -88,8 +90,7 @@ MainWindow::MainWindow(std::shared_ptr<const LanguageModel> model, QString corpu
     m_progress->setMaximumWidth(260);
     m_progress->setVisible(false);
     m_cancel = new QPushButton(tr("Cancel"), this);
-    m_cancel->setToolTip(tr("Stop the running jobs and those waiting (Esc)"));
-    m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancel->setToolTip(tr("Stop the running jobs and those waiting (Esc, Neuron > Cancel jobs)"));
     m_cancel->setVisible(false);
     connect(m_cancel, &QPushButton::clicked, this, &MainWindow::cancelJobs);
     m_background = new QLabel(this);
@@ -158,8 +159,8 @@ ExplainWorker* MainWindow::startWorker(QThread& thread) {
     });
     connect(worker, &ExplainWorker::progress, this, [this](qint64 job, int percent, const QString& what) {
         if (job != m_progressJob) return;
-        m_progress->setValue(percent);
         m_progress->setFormat(what + QStringLiteral(" %p%"));
+        m_progress->setValue(percent);
     });
     connect(worker, &ExplainWorker::layerReady, this, [this](qint64, int layer) {
         m_mining.erase(layer);
@@ -171,7 +172,8 @@ ExplainWorker* MainWindow::startWorker(QThread& thread) {
     connect(worker, &ExplainWorker::cancelled, this, [this](qint64 job) {
         const auto it = m_jobs.find(job);
         if (it != m_jobs.end() && it->second.kind == Job::Kind::Mine) m_mining.erase(it->second.target.layer);
-        statusBar()->showMessage(tr("Cancelled"), 5000);
+        // A Cancel is what the person asked for: said in the status bar, never in a dialog.
+        statusBar()->showMessage(it != m_jobs.end() ? tr("Cancelled: %1").arg(it->second.what) : tr("Cancelled"), 8000);
     });
     connect(worker, &ExplainWorker::failed, this, [this](qint64 job, const QString& message) {
         const auto it = m_jobs.find(job);
@@ -296,7 +298,9 @@ void MainWindow::showNeuron(int layer, int neuron) {
     }
     load(doc);
     setCurrent(doc);
+    // Go to another (mined) layer lists that layer, with this neuron's row current.
     if (m_browser->model()->layer() == layer) m_browser->select(neuron);
+    else loadLayer(layer);
     Q_EMIT neuronShown(layer, neuron);
 }
 
@@ -335,6 +339,7 @@ void MainWindow::setCurrent(NeuronDocument* doc) {
                              .arg(100 * d->record()->stats.firingRate, 0, 'f', 1));
     };
     title();
+    if (!doc->target().synthetic()) m_browser->showCurrent(doc->target().layer, doc->target().neuron);
     connect(doc, &NeuronDocument::recordChanged, this, title);
     connect(doc, &NeuronDocument::jobChanged, this, &MainWindow::updateJobs);
     if (doc->record()) m_ownText->setScale(static_cast<float>(std::max(1e-6, doc->record()->stats.max)));
@@ -367,11 +372,9 @@ void MainWindow::explainSynthetic(const QString& specPath) {
 
 void MainWindow::onLoopEvent(const ExplainTarget& target, const LoopEvent& e) {
     NeuronDocument* doc = m_documents->document(target);
-    if (e.kind == LoopEvent::Kind::Iteration) {
-        doc->addLiveIteration(e);
-        doc->setJob(NeuronDocument::Job::Running, tr("iteration %1 of %2").arg(e.iteration).arg(LoopOptions{}.maxIterations));
-    }
-    if (doc == m_current) statusBar()->showMessage(QStringLiteral("%1: %2").arg(e.role, e.message));
+    if (e.kind == LoopEvent::Kind::Iteration) doc->addLiveIteration(e);
+    if (e.kind == LoopEvent::Kind::Progress) doc->setJob(NeuronDocument::Job::Running, e.progress.stage);
+    else if (doc == m_current) statusBar()->showMessage(QStringLiteral("%1: %2").arg(e.role, e.message));
     m_background->setText(backgroundJobs());
 }
 

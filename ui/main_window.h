@@ -5,10 +5,12 @@
 #include "util/expected.h"
 
 #include <QMainWindow>
+#include <QRect>
 #include <QThread>
 
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 class QAbstractItemModel;
@@ -62,6 +64,10 @@ public:
     void applySettings(const ExplorerSettings& settings);
     /// Cancel: the running jobs and those queued.
     void cancelJobs();
+    /// Every menu command with a shortcut, as Help > Keyboard shortcuts lists them ("Neuron > Explain", "Ctrl+E").
+    std::vector<std::pair<QString, QString>> shortcuts() const;
+    /// `window` moved and shrunk to lie within `available` (a restored geometry on a smaller screen).
+    static QRect fittedGeometry(const QRect& window, const QRect& available);
 
     // For tests and screenshots.
     CorrelationChart* chart() const { return m_chart; }
@@ -74,6 +80,8 @@ public:
     /// The current unit's latest run, if any.
     const std::optional<LoopResult>& result() const;
     ExplanationPanel* explanations() const { return m_panel; }
+    BrowserPage* browser() const { return m_browser; }
+    TranscriptPage* transcript() const { return m_transcript; }
     QComboBox* exemplarFilter() const;
     QAbstractItemModel* shownExemplars() const;
     OwnTextPage* ownText() const { return m_ownText; }

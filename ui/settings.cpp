@@ -72,11 +72,20 @@ SettingsDialog::SettingsDialog(const ExplorerSettings& e, QWidget* parent) : QDi
     m_topK->setValue(e.topK);
     m_topK->setToolTip(tr("Top exemplars kept per neuron; a new value mines the layer again"));
     form->addRow(tr("Top exemplars (k)"), m_topK);
+    // The server's fields mean nothing to the built-in backend: editable only with the server chosen.
+    const auto followBackend = [this] {
+        const bool server = m_backend->currentData().toString() == QLatin1String("openai");
+        for (QWidget* w : llmFields()) w->setEnabled(server);
+    };
+    connect(m_backend, &QComboBox::currentIndexChanged, this, followBackend);
+    followBackend();
     auto* box = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(box, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(box, &QDialogButtonBox::rejected, this, &QDialog::reject);
     form->addRow(box);
 }
+
+std::vector<QWidget*> SettingsDialog::llmFields() const { return {m_url, m_model, m_keyEnv, m_temperature, m_timeout}; }
 
 ExplorerSettings SettingsDialog::settings() const {
     ExplorerSettings e;

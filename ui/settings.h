@@ -5,6 +5,8 @@
 #include <QDialog>
 #include <QString>
 
+#include <vector>
+
 class QComboBox;
 class QDoubleSpinBox;
 class QLineEdit;
@@ -29,6 +31,9 @@ class SettingsDialog : public QDialog {
 public:
     explicit SettingsDialog(const ExplorerSettings& settings, QWidget* parent = nullptr);
     ExplorerSettings settings() const;
+    QComboBox* backend() const { return m_backend; }
+    /// The fields of the LLM server (URL, model, key variable, temperature, timeout).
+    std::vector<QWidget*> llmFields() const;
 
 private:
     QComboBox* m_backend;

@@ -43,6 +43,15 @@ void LoopRun::emit(const LoopEvent& e) const {
     if (listener) listener(e);
 }
 
+void LoopRun::advance(int step, const QString& stage) const {
+    LoopEvent e;
+    e.kind = LoopEvent::Kind::Progress;
+    e.role = QStringLiteral("loop");
+    e.message = stage;
+    e.progress = {step, loopSteps(o), stage};
+    emit(e);
+}
+
 void LoopRun::note(const char* role, const QString& step, nlohmann::json details) {
     details["role"] = role;
     details["step"] = step.toStdString();

@@ -63,6 +63,8 @@ struct LoopRun {
 
     bool stopped() const { return cancel && cancel->load(); }
     void emit(const LoopEvent& e) const;
+    /// Tells the listener that progress step `step` (LoopProgress) begins, doing `stage`.
+    void advance(int step, const QString& stage) const;
     /// A step for the transcript and the listener.
     void note(const char* role, const QString& step, nlohmann::json details = nlohmann::json::object());
 

@@ -3,9 +3,13 @@
 #include "agents/description_length.h"
 #include "agents/pattern.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace ns {
+
+int loopSteps(const LoopOptions& o) { return 4 + std::max(0, o.maxIterations) + 1; }
+
 
 AcceptanceRule LoopOptions::acceptance() const {
     AcceptanceRule r;

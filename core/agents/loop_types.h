@@ -51,9 +51,21 @@ struct LoopOptions {
     static Expected<LoopOptions> fromJson(const nlohmann::json& j);
 };
 
+/// Where a run is, for a progress bar: the steps are the splits, the components, the
+/// single-pass baseline, choosing the modes, each refinement iteration the options allow, and
+/// the test scores, in that order. A refinement that stops early jumps to the test step.
+struct LoopProgress {
+    int step = 0;    ///< steps done before the one running now
+    int steps = 0;   ///< all of them (loopSteps)
+    QString stage;   ///< what runs now: "iteration 3 of 12", "choosing modes: 2 of 5 clusterings"
+    int percent() const { return steps > 0 ? 100 * step / steps : 0; }
+};
+/// The number of progress steps of a run with `o`: four before refinement, one per iteration, test.
+int loopSteps(const LoopOptions& o);
+
 /// What the loop reports as it goes; the desktop UI draws its live chart from these.
 struct LoopEvent {
-    enum class Kind { Step, Iteration };
+    enum class Kind { Step, Iteration, Progress };
     Kind kind = Kind::Step;
     QString role;       ///< decomposer, clusterer, explainer, simulator, scorer, prober, refiner
     QString message;
@@ -62,6 +74,7 @@ struct LoopEvent {
     std::vector<double> modeScores;
     double baselineValidScore = 0;
     bool kept = false;
+    LoopProgress progress;  ///< Kind::Progress
 };
 
 /// Test scores of one explanation (the loop's or single-pass), DESIGN.md "Score".

@@ -41,6 +41,7 @@ Expected<ChosenModes> chooseModes(LoopRun& run) {
     nlohmann::json tried = nlohmann::json::array();
     QString stopped;
     for (int k = 1; k <= K; ++k) {
+        run.advance(3, QStringLiteral("choosing modes: %1 of %2 clusterings").arg(k).arg(K));
         const auto lab = clusterVectors(reps, weights, k, run.o.seed + static_cast<uint64_t>(k));
         auto explained = run.explainClusters(lab, k);
         auto v = explained ? run.score(*explained, run.splits.valid, run.validMemo) : Expected<double>(Error{explained.error()});

@@ -46,6 +46,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     const std::optional<BackendUsage> usageBefore = m_backend.usage();
 
     // 1. Splits.
+    run.advance(0, QStringLiteral("splitting the exemplars"));
     run.splits = splitRecord(record, o.seed);
     if (auto enough = checkSplits(run.splits); !enough) return Error{enough.error()};
     run.evidence = run.splits.train;
@@ -55,6 +56,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     if (run.stopped()) return cancelled();
 
     // 2. Atomic components, and the representations the clusterer and the per-mode scores use.
+    run.advance(1, QStringLiteral("finding components by ablation"));
     auto comps = decompose(run.splits.train, m_source, m_filler, o.decompose);
     if (!comps) return Error{comps.error()};
     run.components = std::move(*comps);
@@ -81,6 +83,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
         req.triggerKeys = firingKeys(*m_table, run.splits.train, o.decompose.threshold, 48);
         return m_backend.explain(req);
     };
+    run.advance(2, QStringLiteral("single-pass baseline"));
     {
         auto e = singlePass(o.lengthBudget, o.lengthBudget);
         if (!e) return Error{e.error()};
@@ -104,6 +107,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     std::vector<ModeExplanation> modes;
     std::vector<int> labels(run.components.size(), 0);
     double current = 0;
+    run.advance(3, QStringLiteral("choosing modes"));
     if (!run.components.empty()) {
         auto chosen = chooseModes(run);
         if (!chosen) return Error{chosen.error()};
@@ -146,11 +150,14 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
     if (auto r = reportIteration(0, QStringLiteral("first explanation"), true); !r) return Error{r.error()};
 
     // 5. Refinement.
-    if (o.maxIterations > 0 && out.stopped.isEmpty())
+    if (o.maxIterations > 0 && out.stopped.isEmpty()) {
+        run.advance(4, QStringLiteral("probing the vocabulary"));
         if (auto r = run.scanVocabulary(); !r) return Error{r.error()};
+    }
     // A backend that fails here (an LLM server gone, answers that stay malformed) stops the
     // refinement; the loop finishes with the explanation it has and says why.
     for (int it = 1; it <= o.maxIterations && !modes.empty() && out.stopped.isEmpty(); ++it) {
+        run.advance(3 + it, QStringLiteral("iteration %1 of %2").arg(it).arg(o.maxIterations));
         auto step = refineOnce(run, modes, current, it);
         if (!step) {
             if (run.stopped()) return cancelled();
@@ -164,6 +171,7 @@ Expected<LoopResult> Orchestrator::run(const NeuronRecord& record, const LoopOpt
 
     // 6. Test: the headline, per mode, single-pass at equal length, random alone, and the
     // scores beside Pearson (loop_scorer.h).
+    run.advance(loopSteps(o) - 1, QStringLiteral("scoring on test"));
     {
         const double recordMax = recordMaximum(run.splits, record.stats.max);
         auto whole = [&](const std::vector<ModeExplanation>& ms) -> Expected<TestScores> {

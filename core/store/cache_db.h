@@ -2,6 +2,7 @@
 
 #include "activations/miner.h"
 #include "activations/neuron_record.h"
+#include "store/decision_summary.h"
 #include "util/expected.h"
 
 #include <QString>
@@ -151,6 +152,7 @@ public:
         double score = 0;
         QString explanation;  ///< the modes' texts, one per line
         int modes = 0;
+        DecisionSummary decisions;  ///< about the latest run (store/decisions.h)
     };
     /// The explained neurons of a layer (latest run each; status from the decisions about that
     /// run), for the browser. Two queries; no run's result is parsed.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "store/cache_db.h"
+#include "store/decision_summary.h"
 
 #include <QString>
 
@@ -24,9 +25,18 @@ std::vector<Review> decisionsOfRun(const std::vector<Review>& reviews, int64_t r
 /// status where none was made); `reviews` oldest first, as CacheDb::reviews gives them.
 std::vector<Review> latestDecisions(size_t modes, const std::vector<Review>& reviews, int64_t runId);
 
-/// A neuron's status in the browser from the latest decision per mode of its current run:
-/// "explained" (none yet), "rejected" (any mode rejected), "approved" (every mode approved),
-/// "edited" (any edit), else "partly approved".
+/// Counts the latest decision per mode (latestDecisions) of one run.
+DecisionSummary summarizeDecisions(const std::vector<Review>& latestPerMode);
+
+/// Which explained neurons the browser lists, by what people decided about their latest run.
+enum class DecisionFilter { Any, Undecided, Rejected, Edited, FullyApproved, FullyDecided };
+/// Any: every summary; Undecided: some mode without a decision; Rejected / Edited: some mode
+/// rejected / edited; FullyApproved: every mode approved; FullyDecided: no mode left.
+bool matchesDecisionFilter(const DecisionSummary& summary, DecisionFilter filter);
+
+/// A neuron's status in one word from the latest decision per mode of its current run (CSV and
+/// JSON exports): "explained" (none yet), "rejected" (any mode rejected), "approved" (every
+/// mode approved), "edited" (any edit), else "partly approved".
 QString neuronStatus(const std::vector<Review>& latestPerMode);
 
 }  // namespace ns

@@ -55,6 +55,7 @@ Expected<std::vector<CacheDb::ExplainedNeuron>> CacheDb::explainedNeurons(const 
     for (auto& [neuron, n] : latest) {
         const auto perMode = latestDecisions(static_cast<size_t>(std::max(0, n.modes)), decided[neuron], runOf[neuron]);
         n.status = neuronStatus(perMode);
+        n.decisions = summarizeDecisions(perMode);
         for (const Review& r : perMode)
             if (r.status == decision::edited) n.explanation += QLatin1Char('\n') + r.text;
         out.push_back(std::move(n));

@@ -2,6 +2,7 @@
 
 #include "neuron_list_model.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -30,16 +31,19 @@ BrowserPage::BrowserPage(int layers, QWidget* parent) : QWidget(parent) {
     m_goto->setToolTip(tr("Type layer/neuron and press Enter (Ctrl+G)"));
     row->addWidget(m_goto, 1);
     layout->addLayout(row);
+    auto* filters = new QHBoxLayout();
     m_filter = new QLineEdit(this);
     m_filter->setPlaceholderText(tr("Filter: neuron id or explanation text"));
     m_filter->setClearButtonEnabled(true);
-    layout->addWidget(m_filter);
+    filters->addWidget(m_filter, 1);
+    m_show = new QComboBox(this);
+    m_show->addItems(NeuronListFilter::showNames());
+    m_show->setToolTip(tr("Which neurons to list, by what people decided about their latest run"));
+    filters->addWidget(m_show);
+    layout->addLayout(filters);
     m_neurons = new NeuronListModel(this);
-    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy = new NeuronListFilter(this);
     m_proxy->setSourceModel(m_neurons);
-    m_proxy->setSortRole(Qt::UserRole);
-    m_proxy->setFilterKeyColumn(-1);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_view = new QTableView(this);
     m_view->setModel(m_proxy);
     m_view->setSortingEnabled(true);
@@ -47,8 +51,18 @@ BrowserPage::BrowserPage(int layers, QWidget* parent) : QWidget(parent) {
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->verticalHeader()->setVisible(false);
-    m_view->horizontalHeader()->setStretchLastSection(true);
-    for (int c = 0; c < NeuronListModel::Explanation; ++c) m_view->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    // The numbers take what they need; Status and Explanation share the rest and elide, with
+    // the whole text in their tooltips, so the browser needs no horizontal scrolling.
+    QHeaderView* header = m_view->horizontalHeader();
+    header->setStretchLastSection(true);
+    header->setMinimumSectionSize(36);
+    for (int c : {NeuronListModel::Neuron, NeuronListModel::Max, NeuronListModel::FiringRate, NeuronListModel::Score})
+        header->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(NeuronListModel::Status, QHeaderView::Interactive);
+    header->resizeSection(NeuronListModel::Status, m_view->fontMetrics().horizontalAdvance(QStringLiteral("1 approved, 1 edited of 5  ")));
+    m_view->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_view->setTextElideMode(Qt::ElideRight);
+    m_view->setWordWrap(false);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     layout->addWidget(m_view, 1);
     connect(m_layerBox, &QSpinBox::valueChanged, this, [this](int l) {
@@ -60,6 +74,7 @@ BrowserPage::BrowserPage(int layers, QWidget* parent) : QWidget(parent) {
         Q_EMIT neuronRequested(m.captured(1).toInt(), m.captured(2).toInt());
     });
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) { m_proxy->setShow(static_cast<NeuronListFilter::Show>(i)); });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& i) {
         if (i.isValid()) Q_EMIT neuronRequested(m_neurons->layer(), m_neurons->neuronAt(m_proxy->mapToSource(i).row()));
     });
@@ -74,7 +89,7 @@ void BrowserPage::showLayer(int layer, std::vector<NeuronSummary> neurons) {
 }
 
 void BrowserPage::setExplained(const std::vector<CacheDb::ExplainedNeuron>& explained) {
-    for (const auto& e : explained) m_neurons->setExplained(e.neuron, {e.status, e.score, e.explanation});
+    for (const auto& e : explained) m_neurons->setExplained(e.neuron, {e.decisions, e.score, e.explanation});
 }
 
 void BrowserPage::select(int neuron) {
@@ -87,6 +102,12 @@ void BrowserPage::select(int neuron) {
     m_view->viewport()->update();
 }
 
+void BrowserPage::showCurrent(int layer, int neuron) {
+    // Left alone while the person is typing a neuron there.
+    if (!m_goto->hasFocus() || m_goto->text().isEmpty()) m_goto->setText(QStringLiteral("%1/%2").arg(layer).arg(neuron));
+    if (m_neurons->layer() == layer) select(neuron);
+}
+
 std::vector<int> BrowserPage::selectedNeurons(int current) const {
     std::vector<int> out;
     for (const QModelIndex& i : m_view->selectionModel()->selectedRows()) out.push_back(m_neurons->neuronAt(m_proxy->mapToSource(i).row()));
@@ -97,6 +118,11 @@ std::vector<int> BrowserPage::selectedNeurons(int current) const {
 int BrowserPage::firstListed() const {
     if (m_proxy->rowCount() == 0) return -1;
     return m_neurons->neuronAt(m_proxy->mapToSource(m_proxy->index(0, 0)).row());
+}
+
+void BrowserPage::focusFilter() {
+    m_filter->setFocus();
+    m_filter->selectAll();
 }
 
 void BrowserPage::focusGoto() {
