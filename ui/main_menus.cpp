@@ -241,6 +241,7 @@ Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>
         auto reviews = m_db->reviews(m_model->fingerprint(), m_corpusHash, layer, n);
         if (!reviews) return Error{reviews.error()};
         nr.decided = latestDecisions(nr.result.modes.size(), *reviews, nr.result.runId);
+        nr.reviews = *reviews;
         auto imported = m_db->importedExplanations(m_model->fingerprint(), m_corpusHash, layer, n);
         if (!imported) return Error{imported.error()};
         nr.imported = std::move(*imported);
@@ -252,7 +253,11 @@ Expected<void> MainWindow::exportPdf(const QString& path, const std::vector<int>
     m_exportCancelled = false;
     m_progress->setVisible(true);
     m_progress->setFormat(tr("Exporting %p%"));
-    const auto r = writeReport(path, {QFileInfo(m_model->directory()).fileName(), QFileInfo(m_corpus).fileName(), tr("built-in")}, reports,
+    // The backend named is the one that wrote the runs (all of them, or a list when they differ).
+    QStringList backends;
+    for (const NeuronReport& nr : reports)
+        if (!backends.contains(nr.result.backend)) backends << nr.result.backend;
+    const auto r = writeReport(path, reportHeader(*m_model, m_corpus, m_corpusHash, backends.join(QStringLiteral(", "))), reports,
                          *m_table, [this](int done, int total) {
                              m_progress->setValue(100 * done / std::max(1, total));
                              QApplication::processEvents();

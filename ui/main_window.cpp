@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include "agents/activity.h"
+
 #include "correlation_chart.h"
 #include "exemplar_model.h"
 #include "explain_worker.h"
@@ -114,12 +116,14 @@ MainWindow::~MainWindow() {
 
 void MainWindow::buildPages() {
     m_exemplars = new ExemplarsPage(m_table, m_tabs);
+    m_exemplars->setCorpus(m_model, m_corpus);
     m_tabs->addTab(m_exemplars, tr("Exemplars"));
     m_ownText = new OwnTextPage(m_model, m_table, m_tabs);
     connect(m_ownText, &OwnTextPage::failed, this, &MainWindow::fail);
     m_tabs->addTab(m_ownText, tr("Own text"));
     m_distribution = new DistributionPage(m_model, m_table, m_tabs);
     m_tabs->addTab(m_distribution, tr("Histogram && outputs"));
+    connect(m_distribution, &DistributionPage::quantileBinChosen, m_exemplars, &ExemplarsPage::showQuantileBin);
     m_modesMap = new ModesMapPage(m_tabs);
     connect(m_modesMap, &ModesMapPage::modeChosen, this, [this](int mode) {
         m_exemplars->showMode(mode);
@@ -333,10 +337,17 @@ void MainWindow::setCurrent(NeuronDocument* doc) {
         const NeuronDocument* d = m_current;
         if (d->target().synthetic()) return m_title->setText(tr("Calibration neuron %1").arg(d->name()));
         if (!d->record()) return m_title->setText(tr("Neuron %1").arg(d->name()));
-        m_title->setText(tr("Neuron %1    max %2, firing on %3% of tokens")
+        // "Active" as the scores mean it (activity.h), not "above 0", which a GELU neuron is on
+        // nearly every token.
+        const NeuronRecord& r = *d->record();
+        m_title->setText(tr("Neuron %1    max %2, active on %3% of tokens (above %4)")
                              .arg(d->name())
-                             .arg(d->record()->stats.max, 0, 'f', 2)
-                             .arg(100 * d->record()->stats.firingRate, 0, 'f', 1));
+                             .arg(r.stats.max, 0, 'f', 2)
+                             .arg(100 * shareAbove(r.histogram, activeThreshold(r)), 0, 'f', 1)
+                             .arg(activeThreshold(r), 0, 'f', 2));
+        m_title->setToolTip(tr("A token is active when its activation exceeds %1% of the neuron's largest activation; "
+                               "the share is read from the token histogram")
+                                .arg(100 * kActiveFraction, 0, 'f', 0));
     };
     title();
     if (!doc->target().synthetic()) m_browser->showCurrent(doc->target().layer, doc->target().neuron);

@@ -75,7 +75,8 @@ QVariant NeuronListModel::headerData(int section, Qt::Orientation orientation, i
         switch (section) {
         case Neuron: return tr("Layer/neuron");
         case Max: return tr("The largest activation seen on the corpus");
-        case FiringRate: return tr("The share of the corpus's tokens on which the neuron is positive");
+        case FiringRate: return tr("The share of the corpus's tokens on which the neuron is above 0 (on a GELU neuron often "
+                                   "nearly all; the active share, above 25% of the maximum, is in the title and on Histogram)");
         case Status: return tr("What people decided about the modes of the latest run; sorts by the share decided");
         case Score: return tr("Test correlation of the latest run's explanation with the neuron (Pearson r)");
         case Explanation: return tr("Every mode's text, edits included; hover a cell for all of it");
@@ -86,7 +87,7 @@ QVariant NeuronListModel::headerData(int section, Qt::Orientation orientation, i
     switch (section) {
     case Neuron: return tr("Neuron");
     case Max: return tr("Max");
-    case FiringRate: return tr("Firing");
+    case FiringRate: return tr("> 0");
     case Status: return tr("Status");
     case Score: return tr("Score");
     case Explanation: return tr("Explanation");
