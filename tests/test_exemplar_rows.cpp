@@ -316,6 +316,16 @@ private Q_SLOTS:
         QCOMPARE(row.ids[8], w.tokens[1]);
         for (int t = 0; t < 7; ++t) QVERIFY(std::isnan(row.activations[t]) && std::isnan(row.simulated[t]));
         QCOMPARE(row.marked, (QList<int>{8, 7}));  // window token 12 is past the span
+        // With the documents' starts kept, a second read seeks to them and finds the same.
+        DocumentStarts starts;
+        QVERIFY(readCorpusContext(*m_tok, corpus, requests, 16, &starts).ok());
+        QCOMPARE(starts.size(), size_t(2));
+        QCOMPARE(starts[0], qint64(0));
+        auto warm = readCorpusContext(*m_tok, corpus, requests, 16, &starts);
+        QVERIFY(warm.ok());
+        QCOMPARE(warm->windows.at(w.id).before, c.before);
+        QCOMPARE(warm->documentWords.at(1), context->documentWords.at(1));
+        QCOMPARE(starts.size(), size_t(2));
         // Nothing to read where the window holds the centred span already.
         auto none = readCorpusContext(*m_tok, corpus, {{w.id, 1, w.offset, 16, 8}}, 16);
         QVERIFY(none.ok() && none->windows.empty());

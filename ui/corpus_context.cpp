@@ -26,18 +26,30 @@ QString firstWords(const std::string& text, int words) {
 }
 
 Expected<CorpusContext> readCorpusContext(const BpeTokenizer& tokenizer, const QString& path,
-                                          const std::vector<ContextRequest>& requests, int span) {
+                                          const std::vector<ContextRequest>& requests, int span, DocumentStarts* starts) {
     auto reader = CorpusReader::open(path);
     if (!reader) return Error{reader.error()};
     std::multimap<int64_t, const ContextRequest*> byDocument;
     for (const ContextRequest& r : requests) byDocument.emplace(r.document, &r);
-    const int64_t last = byDocument.empty() ? -1 : byDocument.rbegin()->first;
+    DocumentStarts none;
+    DocumentStarts& known = starts ? *starts : none;
     CorpusContext out;
     std::string text;
-    while ((*reader)->documentIndex() < last && (*reader)->next(&text)) {
-        const int64_t doc = (*reader)->documentIndex();
+    for (auto group = byDocument.begin(); group != byDocument.end(); group = byDocument.upper_bound(group->first)) {
+        const int64_t doc = group->first;
+        // Seek to the document, or to the last start known when it lies beyond, unless the
+        // reader is already past that; then read on, noting every start.
+        const auto knownCount = static_cast<int64_t>(known.size());
+        if (doc < knownCount) (*reader)->seekDocument(known[static_cast<size_t>(doc)], doc);
+        else if (knownCount > 0 && (*reader)->documentIndex() < knownCount - 1)
+            (*reader)->seekDocument(known.back(), knownCount - 1);
+        bool found = false;
+        while ((*reader)->documentIndex() < doc && (*reader)->next(&text)) {
+            if ((*reader)->documentIndex() == static_cast<int64_t>(known.size())) known.push_back((*reader)->documentStart());
+            found = (*reader)->documentIndex() == doc;
+        }
+        if (!found) break;  // past the corpus's last document
         const auto [from, to] = byDocument.equal_range(doc);
-        if (from == to) continue;
         out.documentWords[doc] = firstWords(text);
         // Only a window the centred span goes past needs the document's tokens.
         bool needed = false;
@@ -106,10 +118,19 @@ void CorpusContextLoader::load(quint64 generation, std::vector<ContextRequest> r
     auto model = m_model;
     const QString corpus = m_corpus;
     // A newer request replaces the one running: its answer is dropped by generation.
-    m_watcher.setFuture(QtConcurrent::run([model, corpus, requests = std::move(requests), span, generation] {
+    m_watcher.setFuture(QtConcurrent::run([model, corpus, requests = std::move(requests), span, generation, shared = m_starts] {
         Answer a;
         a.generation = generation;
-        auto context = readCorpusContext(model->tokenizer(), corpus, requests, span);
+        DocumentStarts starts;
+        {
+            std::lock_guard<std::mutex> lock(shared->mutex);
+            starts = shared->starts;
+        }
+        auto context = readCorpusContext(model->tokenizer(), corpus, requests, span, &starts);
+        {
+            std::lock_guard<std::mutex> lock(shared->mutex);
+            if (starts.size() > shared->starts.size()) shared->starts = std::move(starts);
+        }
         if (context) a.context = std::move(*context);
         else a.error = context.error();
         return a;

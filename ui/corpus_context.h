@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace ns {
@@ -46,11 +47,16 @@ std::pair<int64_t, int64_t> centredSpan(int64_t documentTokens, int64_t peakInDo
 /// The first `words` words of a text, on one line.
 QString firstWords(const std::string& text, int words = 6);
 
-/// Reads the corpus once, document by document (CorpusReader, the miner's documents), and
-/// tokenizes only the documents of windows whose centred span of `span` tokens goes past the
-/// window. A corpus scan: never on the GUI thread.
+/// Where documents 0, 1, ... start in the corpus file (bytes), as far as a read has gone.
+using DocumentStarts = std::vector<qint64>;
+
+/// Reads the documents of the requests (CorpusReader, the miner's documents) and tokenizes only
+/// those of windows whose centred span of `span` tokens goes past the window. With `starts`, a
+/// document it holds is read by seeking to it, and the starts seen on the way are added: after
+/// one pass, showing another neuron reads only its own documents. Never on the GUI thread.
 Expected<CorpusContext> readCorpusContext(const BpeTokenizer& tokenizer, const QString& corpusPath,
-                                          const std::vector<ContextRequest>& requests, int span);
+                                          const std::vector<ContextRequest>& requests, int span,
+                                          DocumentStarts* starts = nullptr);
 
 /// A row as the window alone shows it, widened to the centred span: tokens outside the window
 /// get NaN activation and simulation (the model did not read them with this window), tokens of
@@ -74,8 +80,14 @@ private:
         CorpusContext context;
         QString error;
     };
+    /// Shared with the reads running on the pool (a newer one may start before an older ends).
+    struct SharedStarts {
+        std::mutex mutex;
+        DocumentStarts starts;
+    };
     std::shared_ptr<const LanguageModel> m_model;
     QString m_corpus;
+    std::shared_ptr<SharedStarts> m_starts = std::make_shared<SharedStarts>();
     QFutureWatcher<Answer> m_watcher;
 };
 

@@ -19,6 +19,7 @@ bool CorpusReader::next(std::string* doc) {
     doc->clear();
     bool any = false;
     while (!m_file.atEnd()) {
+        const qint64 at = m_file.pos();
         const QByteArray line = m_file.readLine();
         any = true;
         if (line == "<|endoftext|>\n" || line == "<|endoftext|>" || line == "<|endoftext|>\r\n") {
@@ -26,10 +27,17 @@ bool CorpusReader::next(std::string* doc) {
             ++m_index;
             return true;
         }
+        if (doc->empty()) m_start = at;
         doc->append(line.constData(), static_cast<size_t>(line.size()));
     }
     if (!any || doc->empty()) return false;
     ++m_index;
+    return true;
+}
+
+bool CorpusReader::seekDocument(qint64 start, int64_t index) {
+    if (start < 0 || start > m_size || index < 0 || !m_file.seek(start)) return false;
+    m_index = index - 1;
     return true;
 }
 

@@ -21,6 +21,10 @@ public:
     /// The next document's text, or false at the end.
     bool next(std::string* document);
     int64_t documentIndex() const { return m_index; }  ///< of the last document returned
+    qint64 documentStart() const { return m_start; }   ///< byte offset of the last document returned
+    /// Goes to a document whose start and index an earlier pass gave (documentStart(),
+    /// documentIndex()): the next call of next() returns it, without reading what comes before.
+    bool seekDocument(qint64 start, int64_t index);
     qint64 bytesRead() const { return m_file.pos(); }
     qint64 totalBytes() const { return m_size; }
 
@@ -29,6 +33,7 @@ private:
     QFile m_file;
     qint64 m_size = 0;
     int64_t m_index = -1;
+    qint64 m_start = 0;
 };
 
 /// SHA-256 of a corpus file's bytes (hex), read in blocks; the file must pass checkCorpusFile.
